@@ -1,0 +1,100 @@
+"""The command line: `arxiv-digest summarize` and the small commands around it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from arxiv_digest.config import load_settings
+from arxiv_digest.errors import DigestError
+from arxiv_digest.pipeline import Pipeline, Request
+
+app = typer.Typer(
+    help="Turn each weekday's arXiv announcements into a Chinese digest (Markdown + JSON).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True, highlight=False)
+
+
+def fail(exc: DigestError) -> typer.Exit:
+    console.print(f"[red]error:[/] {exc}", soft_wrap=True)
+    return typer.Exit(exc.exit_code)
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date like 2025-04-28") from None
+
+
+@app.command()
+def summarize(
+    group: Annotated[
+        list[str] | None,
+        typer.Option("-g", "--group", help="Only this configured group (repeatable)."),
+    ] = None,
+    category: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-c", "--category", help="An ad-hoc group from these categories (repeatable)."
+        ),
+    ] = None,
+    feed: Annotated[
+        Path | None, typer.Option("--feed", help="Read the listing from a saved RSS file.")
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="Folder name YYYY-MM-DD; default: the feed's date.")
+    ] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Default ./output.")] = None,
+    no_llm: Annotated[
+        bool, typer.Option("--no-llm", help="No 简介/标签; no endpoint needed.")
+    ] = False,
+    no_enrich: Annotated[
+        bool, typer.Option("--no-enrich", help="Skip the export API (no 备注).")
+    ] = False,
+    model: Annotated[str | None, typer.Option("--model", help="LLM model name.")] = None,
+    concurrency: Annotated[
+        int | None, typer.Option("--concurrency", help="Parallel LLM requests (default 8).")
+    ] = None,
+    rpm: Annotated[int | None, typer.Option("--rpm", help="Requests per minute cap.")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write even if this announcement was published.")
+    ] = False,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Default ./arxiv-digest.toml when present.")
+    ] = None,
+) -> None:
+    """Fetch today's listings, summarize each paper, write output/DATE/GROUP.md and .json."""
+    request = Request(
+        categories=category or [],
+        groups=group or [],
+        feed=feed,
+        date=parse_date(date),
+        no_llm=no_llm,
+        no_enrich=no_enrich,
+        force=force,
+    )
+    try:
+        settings = load_settings(
+            config, output=output, model=model, concurrency=concurrency, rpm=rpm
+        )
+        outcome = Pipeline(settings, console).run(request)
+    except DigestError as exc:
+        raise fail(exc) from None
+    for entry in outcome.failed:
+        console.print(f"failed: {entry.paper.versioned_id} {entry.paper.title}", soft_wrap=True)
+    raise typer.Exit(outcome.exit_code)
+
+
+@app.callback()
+def main() -> None:
+    """arxiv-digest: the day's arXiv announcements as a Chinese digest."""

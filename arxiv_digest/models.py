@@ -1,0 +1,150 @@
+"""The data that flows through the pipeline: one place, so every stage agrees on it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+AnnounceType = Literal["new", "cross", "replace", "replace-cross"]
+Section = Literal["new", "replaced"]
+Status = Literal["ok", "failed", "skipped"]
+
+# arXiv lists a day's items in this order; the digest keeps it.
+ANNOUNCE_ORDER: dict[str, int] = {"new": 0, "cross": 1, "replace": 2, "replace-cross": 3}
+
+
+class Paper(BaseModel):
+    """One announced paper, as the listing feed (and the export API) describe it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str  # without version: 2504.17830 or hep-ex/0307015
+    version: int
+    announce_type: AnnounceType
+    title: str
+    authors: list[str]
+    categories: list[str]  # primary first
+    abstract: str
+    doi: str | None = None
+    journal_ref: str | None = None
+    comment: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def section(self) -> Section:
+        return "new" if self.announce_type in ("new", "cross") else "replaced"
+
+    @property
+    def versioned_id(self) -> str:
+        return f"{self.id}v{self.version}"
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.versioned_id}"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.versioned_id}"
+
+
+class Group(BaseModel):
+    """A set of categories published as one digest file."""
+
+    name: str
+    title: str
+    categories: list[str] = Field(min_length=1)
+    include: list[str] = []
+    exclude: list[str] = []
+
+
+class Listing(BaseModel):
+    """One day's feed for a group, as downloaded."""
+
+    categories: list[str]  # as named in the feed's title
+    date: dt.date  # announcement date, US Eastern
+    papers: list[Paper]
+
+
+class Summary(BaseModel):
+    """What the LLM is asked for, once validated."""
+
+    tags: list[str]
+    summary: str
+
+
+class Entry(BaseModel):
+    """A paper in a digest with its summary outcome."""
+
+    paper: Paper
+    status: Status
+    tags: list[str] = []
+    summary: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.paper.model_dump(mode="json"),
+            "tags": self.tags,
+            "summary": self.summary,
+            "status": self.status,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Entry:
+        return cls(
+            paper=Paper.model_validate(data),
+            status=data["status"],
+            tags=data.get("tags") or [],
+            summary=data.get("summary"),
+        )
+
+
+class Digest(BaseModel):
+    """Everything one group's Markdown and JSON files are made from."""
+
+    date: dt.date
+    group: Group
+    entries: list[Entry]
+
+    def section(self, name: Section) -> list[Entry]:
+        return [e for e in self.entries if e.paper.section == name]
+
+    @property
+    def stats(self) -> dict[str, int]:
+        counts = {"new": len(self.section("new")), "replaced": len(self.section("replaced"))}
+        for status in ("ok", "failed", "skipped"):
+            counts[status] = sum(1 for e in self.entries if e.status == status)
+        return counts
+
+    @property
+    def failed(self) -> list[Entry]:
+        return [e for e in self.entries if e.status == "failed"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat(),
+            "group": self.group.name,
+            "title": self.group.title,
+            "categories": self.group.categories,
+            "include": self.group.include,
+            "exclude": self.group.exclude,
+            "papers": [e.to_json() for e in self.entries],
+            "stats": self.stats,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Digest:
+        group = Group(
+            name=data["group"],
+            title=data["title"],
+            categories=data["categories"],
+            include=data.get("include") or [],
+            exclude=data.get("exclude") or [],
+        )
+        return cls(
+            date=dt.date.fromisoformat(data["date"]),
+            group=group,
+            entries=[Entry.from_json(p) for p in data["papers"]],
+        )

@@ -1,0 +1,192 @@
+"""One daily run: feeds → selection → comments → summaries → files. Data flows one way."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+
+from arxiv_digest.categories import group_title, validate_categories
+from arxiv_digest.config import Settings
+from arxiv_digest.errors import ApiError, ConfigError, InputError
+from arxiv_digest.models import Digest, Entry, Group, Listing, Paper
+from arxiv_digest.render.index import write_index
+from arxiv_digest.render.markdown import render_digest
+from arxiv_digest.select import select
+from arxiv_digest.sources.api import ExportApi, enrich
+from arxiv_digest.sources.feed import fetch_feed, parse_feed
+from arxiv_digest.sources.http import HttpFetcher
+from arxiv_digest.storage import last_published, write_digest
+
+
+@dataclass
+class Request:
+    """What the user asked for on the command line."""
+
+    categories: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    feed: Path | None = None
+    date: dt.date | None = None
+    no_llm: bool = False
+    no_enrich: bool = False
+    force: bool = False
+
+
+@dataclass
+class Job:
+    """One group's day: what it will publish."""
+
+    group: Group
+    listing: Listing
+    papers: list[Paper]
+
+    @property
+    def date(self) -> dt.date:
+        return self.listing.date
+
+
+@dataclass
+class Outcome:
+    written: list[Path] = field(default_factory=list)
+    failed: list[Entry] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+def adhoc_group(categories: list[str], settings: Settings) -> Group:
+    return Group(
+        name="+".join(categories),
+        title=group_title(categories, settings.names),
+        categories=categories,
+    )
+
+
+def resolve_groups(settings: Settings, request: Request, feed: Listing | None) -> list[Group]:
+    """-c makes an ad-hoc group; -g picks configured ones; --feed alone names its own."""
+    if request.categories:
+        groups = [adhoc_group(request.categories, settings)]
+    elif request.groups:
+        known = {g.name: g for g in settings.groups}
+        missing = [name for name in request.groups if name not in known]
+        if missing:
+            raise ConfigError(
+                f"no group named {', '.join(missing)} in the config "
+                f"(known: {', '.join(known) or 'none'})"
+            )
+        groups = [known[name] for name in request.groups]
+    elif feed is not None:
+        same = [g for g in settings.groups if sorted(g.categories) == sorted(feed.categories)]
+        groups = same[:1] or [adhoc_group(feed.categories, settings)]
+    else:
+        groups = list(settings.groups)
+    if not groups:
+        raise ConfigError(
+            "no groups to publish: add [[groups]] to arxiv-digest.toml or pass -c CATEGORY"
+        )
+    if feed is not None and len(groups) > 1:
+        raise InputError("--feed holds one listing: name one group with -g or -c")
+    for group in groups:
+        validate_categories(group.categories, settings.names)
+    return groups
+
+
+def read_feed_file(path: Path) -> Listing:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read feed {path}: {exc.strerror or exc}") from exc
+    return parse_feed(data, source=str(path))
+
+
+class Pipeline:
+    """Runs one request with one HTTP client, one LLM pool and one cache for all groups."""
+
+    def __init__(self, settings: Settings, console: Console, http: HttpFetcher | None = None):
+        self.settings = settings
+        self.console = console
+        self.http = http or HttpFetcher()
+
+    def run(self, request: Request) -> Outcome:
+        if not request.no_llm:
+            self._check_llm_config()
+        feed = read_feed_file(request.feed) if request.feed else None
+        groups = resolve_groups(self.settings, request, feed)
+        jobs = [self._job(group, feed) for group in groups]
+        jobs = [job for job in jobs if self._worth_publishing(job, request)]
+        outcome = Outcome()
+        if not jobs:
+            return outcome
+        if not request.no_enrich:
+            self._enrich(jobs)
+        summaries = self._summarize(jobs, request)
+        for job in jobs:
+            digest = Digest(
+                date=request.date or job.date,
+                group=job.group,
+                entries=[summaries[paper.id] for paper in job.papers],
+            )
+            outcome.written += write_digest(self.settings.output, digest, render_digest(digest))
+            outcome.failed += digest.failed
+            stats = digest.stats
+            self.console.print(
+                f"{job.group.name}: {stats['new']} new, {stats['replaced']} replaced "
+                f"→ {outcome.written[-2]}"
+            )
+        write_index(self.settings.output)
+        return outcome
+
+    def _check_llm_config(self) -> None:
+        if self.settings.api_key is None:
+            raise ConfigError(
+                "no API key: set OPENAI_API_KEY (and OPENAI_BASE_URL for other endpoints), "
+                "or pass --no-llm"
+            )
+
+    def _job(self, group: Group, feed: Listing | None) -> Job:
+        if feed is None:
+            data = fetch_feed(self.http, self.settings.rss_url, group.categories)
+            listing = parse_feed(data, source=f"feed {'+'.join(group.categories)}")
+        else:
+            listing = feed
+        return Job(group=group, listing=listing, papers=select(listing.papers, group))
+
+    def _worth_publishing(self, job: Job, request: Request) -> bool:
+        date = request.date or job.date
+        if not job.papers:
+            why = "no announcements" if not job.listing.papers else "no papers match the keywords"
+            self.console.print(f"{why} for {job.group.name} on {date}: nothing written")
+            return False
+        if request.force:
+            return True
+        previous = last_published(self.settings.output, job.group.name, date)
+        if previous is not None and {e.paper.versioned_id for e in previous.entries} == {
+            p.versioned_id for p in job.papers
+        }:
+            self.console.print(
+                f"{job.group.name}: this announcement was already published on "
+                f"{previous.date} (arXiv served a stale feed?); nothing written, "
+                "--force to override"
+            )
+            return False
+        return True
+
+    def _enrich(self, jobs: list[Job]) -> None:
+        api = ExportApi(self.http, self.settings.api_url)
+        ids = [paper.id for job in jobs for paper in job.papers]
+        try:
+            metadata = api.lookup(ids)
+        except ApiError as exc:
+            self.console.print(f"[yellow]warning:[/] {exc}; the digest goes on without 备注")
+            return
+        for job in jobs:
+            job.papers = enrich(job.papers, metadata)
+
+    def _summarize(self, jobs: list[Job], request: Request) -> dict[str, Entry]:
+        papers = {paper.id: paper for job in jobs for paper in job.papers}
+        if request.no_llm:
+            return {pid: Entry(paper=p, status="skipped") for pid, p in papers.items()}
+        raise ConfigError("LLM summaries are not available yet: pass --no-llm")

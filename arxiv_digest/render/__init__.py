@@ -1,0 +1,1 @@
+"""Turning digests into the files people read: Markdown, JSON, the index of days."""

@@ -1,0 +1,145 @@
+"""arXiv's listing feed (rss.arxiv.org): download it and turn it into Papers.
+
+The format is arXiv's RSS 2.0 (and its Atom twin) introduced in 2024; the pre-2024 RSS 1.0
+feed carries different data and is refused by name rather than misread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import feedparser
+
+from arxiv_digest.errors import FetchError, InputError
+from arxiv_digest.models import ANNOUNCE_ORDER, Listing, Paper
+from arxiv_digest.sources.http import HttpFetcher, RetryableHTTPError
+
+EASTERN = ZoneInfo("America/New_York")
+
+_DESCRIPTION = re.compile(
+    r"^\s*arXiv:(?P<id>\S+?)v(?P<version>\d+)\s+Announce Type:\s*(?P<type>\S+)\s*Abstract:\s*",
+)
+_GUID = re.compile(r"^(?:oai:arXiv\.org:)?(?P<id>.+?)v(?P<version>\d+)$")
+_FEED_TITLE = re.compile(r"^(?P<cats>.+?) updates on arXiv\.org$")
+_SPACES = re.compile(r"\s+")
+
+
+def feed_url(rss_url: str, categories: list[str]) -> str:
+    return f"{rss_url.rstrip('/')}/{'+'.join(categories)}"
+
+
+def fetch_feed(http: HttpFetcher, rss_url: str, categories: list[str]) -> bytes:
+    """The raw feed; FetchError (exit 3) when arXiv can't be reached after retries."""
+    url = feed_url(rss_url, categories)
+    try:
+        response = http.get(url)
+    except RetryableHTTPError as exc:
+        raise FetchError(f"could not download {url}: {exc}") from exc
+    if response.status_code != 200:
+        raise FetchError(f"could not download {url}: HTTP {response.status_code}")
+    return response.content
+
+
+def parse_feed(data: bytes, source: str = "feed") -> Listing:
+    """Parse one listing feed; InputError (exit 2) for anything that is not one."""
+    parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    _check_format(parsed, data, source)
+    title = parsed.feed.get("title", "")
+    match = _FEED_TITLE.match(title.strip())
+    if not match:
+        raise InputError(f"{source}: not an arXiv listing feed (title {title!r})")
+    categories = [c.strip() for c in match["cats"].split(",") if c.strip()]
+    papers = [_paper(entry, source) for entry in parsed.entries]
+    return Listing(categories=categories, date=_announce_date(parsed, source), papers=papers)
+
+
+def _check_format(parsed: Any, data: bytes, source: str) -> None:
+    version = parsed.get("version", "")
+    if version == "rss10":
+        raise InputError(
+            f"{source}: legacy arXiv RSS 1.0 feed (pre-2024 format) is not supported; "
+            "use the current feed at rss.arxiv.org/rss/CATEGORY"
+        )
+    if version in ("rss20", "atom10"):
+        error = parsed.get("bozo_exception")
+        if parsed.get("bozo") and not isinstance(error, feedparser.CharacterEncodingOverride):
+            raise InputError(f"{source}: malformed feed XML: {error}")
+        entries = parsed.entries
+        if version == "atom10" and entries and entries[0].get("title") == "Error":
+            raise InputError(f"{source}: arXiv API error: {entries[0].get('summary', '').strip()}")
+        return
+    head = data[:2048].lower()
+    if b"<html" in head or b"<!doctype html" in head:
+        raise InputError(f"{source}: got an HTML page, not an arXiv feed")
+    error = parsed.get("bozo_exception")
+    detail = f" ({error})" if error else ""
+    raise InputError(f"{source}: not an RSS or Atom feed{detail}")
+
+
+def _announce_date(parsed: Any, source: str) -> dt.date:
+    """The channel's pubDate is the announcement midnight in US Eastern."""
+    raw = parsed.feed.get("published") or parsed.feed.get("updated")
+    if raw:
+        try:
+            when = email.utils.parsedate_to_datetime(raw)
+        except (TypeError, ValueError):
+            try:
+                when = dt.datetime.fromisoformat(raw)
+            except ValueError:
+                when = None
+        if when is not None:
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=dt.UTC)
+            return when.astimezone(EASTERN).date()
+    raise InputError(f"{source}: the feed has no announcement date (channel pubDate)")
+
+
+def _paper(entry: Any, source: str) -> Paper:
+    description = entry.get("summary", "")
+    match = _DESCRIPTION.match(description)
+    guid = _GUID.match(entry.get("id", ""))
+    ident = match or guid
+    if ident is None:
+        raise InputError(f"{source}: an item has no arXiv identifier: {entry.get('title', '')!r}")
+    announce_type = entry.get("arxiv_announce_type") or (match["type"] if match else None)
+    if announce_type not in ANNOUNCE_ORDER:
+        raise InputError(f"{source}: unknown announce type {announce_type!r} for {ident['id']}")
+    abstract = description[match.end() :] if match else description
+    return Paper(
+        id=ident["id"],
+        version=int(ident["version"]),
+        announce_type=announce_type,
+        title=_one_line(entry.get("title", "")),
+        authors=split_authors(entry.get("author", "")),
+        categories=[tag["term"] for tag in entry.get("tags", []) if tag.get("term")],
+        abstract=_one_line(abstract),
+        doi=entry.get("arxiv_doi") or None,
+        journal_ref=entry.get("arxiv_journal_reference") or None,
+    )
+
+
+def _one_line(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+def split_authors(creator: str) -> list[str]:
+    """Split dc:creator at commas outside parentheses (affiliations contain commas)."""
+    authors: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for char in creator:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(0, depth - 1)
+        if char == "," and depth == 0:
+            authors.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    authors.append("".join(current))
+    return [name for name in (_one_line(a) for a in authors) if name]

@@ -1,0 +1,79 @@
+"""One polite HTTP client for arXiv: descriptive User-Agent, timeouts, retries with backoff."""
+
+from __future__ import annotations
+
+import httpx
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop_after_delay
+
+from arxiv_digest import __version__
+from arxiv_digest.retrying import retry_after_seconds, wait_retry_after
+
+USER_AGENT = (
+    f"arxiv-digest/{__version__} (daily Chinese digest of arXiv listings; "
+    "+https://github.com/arxiv-digest/arxiv-digest)"
+)
+
+
+class RetryableHTTPError(Exception):
+    """A 429/5xx (or a network failure) worth trying again."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class HttpFetcher:
+    """GET with retries on 429/5xx and transport errors, honouring Retry-After."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 30.0,
+        attempts: int = 4,
+        backoff: float = 2.0,
+        max_total: float = 300.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.client = httpx.Client(
+            headers={"User-Agent": USER_AGENT},
+            timeout=timeout,
+            follow_redirects=True,
+            transport=transport,
+        )
+        self.attempts = attempts
+        self.backoff = backoff
+        self.max_total = max_total
+
+    def get(self, url: str, params: dict[str, str] | None = None) -> httpx.Response:
+        """The final response unless 429/5xx persisted: then RetryableHTTPError."""
+        retrying = Retrying(
+            stop=stop_after_attempt(self.attempts) | stop_after_delay(self.max_total),
+            wait=wait_retry_after(initial=self.backoff, maximum=60.0, cap=self.max_total),
+            retry=retry_if_exception_type(RetryableHTTPError),
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                return self._get_once(url, params)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _get_once(self, url: str, params: dict[str, str] | None) -> httpx.Response:
+        try:
+            response = self.client.get(url, params=params)
+        except httpx.TransportError as exc:
+            raise RetryableHTTPError(f"{type(exc).__name__}: {exc or 'no answer'}") from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            raise RetryableHTTPError(
+                f"HTTP {response.status_code} from {response.url.host}",
+                retry_after=retry_after_seconds(response.headers),
+            )
+        return response
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> HttpFetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
