@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     timeout: float = Field(default=60.0, gt=0)
     max_attempts: int = Field(default=5, ge=1)
     max_retry_seconds: float = Field(default=300.0, gt=0)
+    retry_backoff: float = Field(default=1.0, gt=0)  # first backoff step, seconds
     summary_min_chars: int = 40
     summary_max_chars: int = 200
     price_input: float | None = None  # per million prompt tokens

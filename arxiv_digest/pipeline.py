@@ -19,6 +19,9 @@ from arxiv_digest.sources.api import ExportApi, enrich
 from arxiv_digest.sources.feed import fetch_feed, parse_feed
 from arxiv_digest.sources.http import HttpFetcher
 from arxiv_digest.storage import last_published, write_digest
+from arxiv_digest.summarize.cache import SummaryCache
+from arxiv_digest.summarize.prompts import Prompts, find_prompts_dir
+from arxiv_digest.summarize.runner import Summarizer
 
 
 @dataclass
@@ -109,10 +112,11 @@ class Pipeline:
         self.settings = settings
         self.console = console
         self.http = http or HttpFetcher()
+        self.summarizer: Summarizer | None = None
 
     def run(self, request: Request) -> Outcome:
         if not request.no_llm:
-            self._check_llm_config()
+            self.summarizer = self._summarizer()
         feed = read_feed_file(request.feed) if request.feed else None
         groups = resolve_groups(self.settings, request, feed)
         jobs = [self._job(group, feed) for group in groups]
@@ -139,12 +143,15 @@ class Pipeline:
         write_index(self.settings.output)
         return outcome
 
-    def _check_llm_config(self) -> None:
+    def _summarizer(self) -> Summarizer:
+        """Checked before any download, so a bad setup fails fast and costs nothing."""
         if self.settings.api_key is None:
             raise ConfigError(
                 "no API key: set OPENAI_API_KEY (and OPENAI_BASE_URL for other endpoints), "
                 "or pass --no-llm"
             )
+        prompts = Prompts.load(find_prompts_dir(self.settings.prompts_dir))
+        return Summarizer(self.settings, prompts, SummaryCache(self.settings.cache), self.console)
 
     def _job(self, group: Group, feed: Listing | None) -> Job:
         if feed is None:
@@ -187,6 +194,8 @@ class Pipeline:
 
     def _summarize(self, jobs: list[Job], request: Request) -> dict[str, Entry]:
         papers = {paper.id: paper for job in jobs for paper in job.papers}
-        if request.no_llm:
+        if self.summarizer is None:
             return {pid: Entry(paper=p, status="skipped") for pid, p in papers.items()}
-        raise ConfigError("LLM summaries are not available yet: pass --no-llm")
+        entries = self.summarizer.run(list(papers.values()))
+        self.console.print(self.summarizer.stats.line(self.settings), soft_wrap=True)
+        return entries

@@ -1,0 +1,68 @@
+"""Prompt files users edit: prompts/system.md and prompts/summary.md."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from arxiv_digest.errors import ConfigError
+from arxiv_digest.models import Paper
+
+SYSTEM_FILE = "system.md"
+USER_FILE = "summary.md"
+PLACEHOLDER = re.compile(r"\{(title|abstract|categories|comment|authors|id)\}")
+REQUIRED = ("{title}", "{abstract}")
+# the repository's own prompts/, for runs from outside a checkout
+BUNDLED = Path(__file__).resolve().parents[2] / "prompts"
+
+
+def find_prompts_dir(configured: Path | None) -> Path:
+    if configured is not None:
+        return configured
+    local = Path("prompts")
+    if (local / USER_FILE).is_file():
+        return local
+    return BUNDLED
+
+
+@dataclass(frozen=True)
+class Prompts:
+    system: str
+    template: str
+
+    @classmethod
+    def load(cls, folder: Path) -> Prompts:
+        try:
+            system = (folder / SYSTEM_FILE).read_text(encoding="utf-8").strip()
+            template = (folder / USER_FILE).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"cannot read prompts in {folder}: {exc.strerror or exc}") from exc
+        missing = [p for p in REQUIRED if p not in template]
+        if missing:
+            raise ConfigError(f"{folder / USER_FILE} must contain {' and '.join(missing)}")
+        return cls(system=system, template=template)
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever either file does, so edited prompts never reuse old summaries."""
+        return hashlib.sha256(f"{self.system}\0{self.template}".encode()).hexdigest()[:16]
+
+    def render(self, paper: Paper) -> str:
+        values = {
+            "title": paper.title,
+            "abstract": paper.abstract,
+            "categories": "; ".join(paper.categories),
+            "comment": paper.comment or "无",
+            "authors": "; ".join(paper.authors),
+            "id": paper.versioned_id,
+        }
+        return PLACEHOLDER.sub(lambda m: values[m.group(1)], self.template)
+
+    def messages(self, paper: Paper) -> list[dict[str, str]]:
+        # static system part first: providers cache the shared prefix
+        return [
+            {"role": "system", "content": self.system},
+            {"role": "user", "content": self.render(paper)},
+        ]

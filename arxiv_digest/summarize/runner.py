@@ -1,0 +1,175 @@
+"""Summarize a day's papers: cache first, then one shared pool of concurrent LLM requests."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from arxiv_digest.config import Settings
+from arxiv_digest.errors import AuthError
+from arxiv_digest.models import Entry, Paper, Summary
+from arxiv_digest.summarize.cache import SummaryCache, cache_key
+from arxiv_digest.summarize.client import Completion, LLMClient, LLMError
+from arxiv_digest.summarize.prompts import Prompts
+from arxiv_digest.summarize.validate import AnswerError, Limits, check_answer, corrective_message
+
+
+@dataclass
+class RunStats:
+    papers: int = 0
+    cached: int = 0
+    asked: int = 0
+    failed: int = 0
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    problems: dict[str, int] = field(default_factory=dict)
+
+    def cost(self, settings: Settings) -> float | None:
+        if settings.price_input is None and settings.price_output is None:
+            return None
+        return (
+            self.prompt_tokens * (settings.price_input or 0.0)
+            + self.completion_tokens * (settings.price_output or 0.0)
+        ) / 1_000_000
+
+    def line(self, settings: Settings) -> str:
+        text = (
+            f"papers {self.papers}, cached {self.cached}, asked {self.asked}, "
+            f"failed {self.failed}, requests {self.requests}, tokens "
+            f"{self.prompt_tokens} prompt / {self.completion_tokens} completion, "
+            f"{self.seconds:.1f} s"
+        )
+        cost = self.cost(settings)
+        if cost is not None:
+            text += f", cost {cost:.4f}"
+        if self.problems:
+            text += " (" + ", ".join(f"{k} {v}" for k, v in sorted(self.problems.items())) + ")"
+        return text
+
+
+class Summarizer:
+    """Owns the cache and client for one run; every group's papers go through one pool."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        prompts: Prompts,
+        cache: SummaryCache,
+        console: Console | None = None,
+    ) -> None:
+        self.settings = settings
+        self.prompts = prompts
+        self.cache = cache
+        self.console = console or Console(stderr=True)
+        self.limits = Limits(settings.summary_min_chars, settings.summary_max_chars)
+        self.stats = RunStats()
+
+    def key(self, paper: Paper) -> str:
+        return cache_key(paper, self.settings.model, self.prompts.fingerprint)
+
+    def run(self, papers: list[Paper]) -> dict[str, Entry]:
+        """Entries by paper id: ok from cache or model, failed when the model couldn't do it."""
+        started = time.monotonic()
+        entries: dict[str, Entry] = {}
+        todo: list[Paper] = []
+        for paper in papers:
+            cached = self.cache.get(self.key(paper))
+            if cached is None:
+                todo.append(paper)
+            else:
+                entries[paper.id] = _ok(paper, cached)
+        self.stats.papers = len(papers)
+        self.stats.cached = len(papers) - len(todo)
+        self.stats.asked = len(todo)
+        if todo:
+            entries.update(asyncio.run(self._ask_all(todo)))
+        self.stats.failed = sum(1 for e in entries.values() if e.status == "failed")
+        self.stats.seconds = time.monotonic() - started
+        return entries
+
+    async def _ask_all(self, papers: list[Paper]) -> dict[str, Entry]:
+        client = LLMClient(self.settings)
+        gate = asyncio.Semaphore(self.settings.concurrency)
+        results: dict[str, Entry] = {}
+        progress = Progress(
+            TextColumn("summarizing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=True,
+        )
+        task = progress.add_task("summarizing", total=len(papers))
+
+        async def one(paper: Paper) -> None:
+            async with gate:
+                results[paper.id] = await self._summarize(client, paper)
+            progress.advance(task)
+
+        try:
+            with progress:
+                async with asyncio.TaskGroup() as group:
+                    for paper in papers:
+                        group.create_task(one(paper))
+        except* AuthError as errors:
+            raise errors.exceptions[0] from None
+        finally:
+            self.stats.requests += client.requests
+            self.stats.problems = dict(client.problems)
+            await client.close()
+        return results
+
+    async def _summarize(self, client: LLMClient, paper: Paper) -> Entry:
+        key = self.key(paper)
+        messages = self.prompts.messages(paper)
+        estimate = sum(len(m["content"]) for m in messages) // 3 + self.settings.max_tokens
+        try:
+            completion = await self._call(client, key, paper, messages, estimate)
+            try:
+                summary = check_answer(completion.text, self.limits)
+            except AnswerError as error:
+                # one corrective turn: show the model its answer and what was wrong with it
+                retry = [
+                    *messages,
+                    {"role": "assistant", "content": completion.text},
+                    {"role": "user", "content": corrective_message(error, self.limits)},
+                ]
+                completion = await self._call(client, key, paper, retry, estimate)
+                summary = check_answer(completion.text, self.limits)
+        except (LLMError, AnswerError) as exc:
+            self.cache.record_failure(key, paper.id, str(exc))
+            return Entry(paper=paper, status="failed")
+        self.cache.put(key, paper, self.settings.model, self.prompts.fingerprint, summary)
+        return _ok(paper, summary)
+
+    async def _call(
+        self,
+        client: LLMClient,
+        key: str,
+        paper: Paper,
+        messages: list[dict[str, str]],
+        estimate: int,
+    ) -> Completion:
+        completion = await client.complete(messages, estimate)
+        self.stats.prompt_tokens += completion.prompt_tokens
+        self.stats.completion_tokens += completion.completion_tokens
+        self.cache.record_call(
+            key,
+            paper.id,
+            self.settings.model,
+            "answer",
+            completion.prompt_tokens,
+            completion.completion_tokens,
+            completion.latency,
+        )
+        return completion
+
+
+def _ok(paper: Paper, summary: Summary) -> Entry:
+    return Entry(paper=paper, status="ok", tags=summary.tags, summary=summary.summary)
