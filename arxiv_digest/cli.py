@@ -9,9 +9,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from arxiv_digest.categories import CATEGORY_NAMES
 from arxiv_digest.config import load_settings
-from arxiv_digest.errors import DigestError
+from arxiv_digest.errors import DigestError, InputError
 from arxiv_digest.pipeline import Pipeline, Request
+from arxiv_digest.render.index import write_index
+from arxiv_digest.render.markdown import render_digest
+from arxiv_digest.storage import atomic_write, load_digest
+from arxiv_digest.summarize.cache import SummaryCache
 
 app = typer.Typer(
     help="Turn each weekday's arXiv announcements into a Chinese digest (Markdown + JSON).",
@@ -93,6 +98,67 @@ def summarize(
     for entry in outcome.failed:
         console.print(f"failed: {entry.paper.versioned_id} {entry.paper.title}", soft_wrap=True)
     raise typer.Exit(outcome.exit_code)
+
+
+OutputOption = Annotated[Path, typer.Option("-o", "--output", help="The output folder.")]
+
+
+@app.command()
+def render(
+    date: Annotated[str, typer.Argument(help="The day to re-render, YYYY-MM-DD.")],
+    group: Annotated[
+        list[str] | None, typer.Option("-g", "--group", help="Only this group (repeatable).")
+    ] = None,
+    output: OutputOption = Path("output"),
+) -> None:
+    """Rewrite a day's Markdown from its JSON (after a renderer update), no network needed."""
+    folder = output / (parse_date(date) or dt.date.min).isoformat()
+    paths = sorted(folder.glob("*.json"))
+    if group:
+        paths = [p for p in paths if p.stem in group]
+    if not paths:
+        raise fail(InputError(f"no digests in {folder}"))
+    for path in paths:
+        try:
+            digest = load_digest(path)
+        except (OSError, ValueError, KeyError) as exc:
+            raise fail(InputError(f"{path}: not a digest JSON ({exc})")) from None
+        atomic_write(path.with_suffix(".md"), render_digest(digest))
+        console.print(f"rendered {path.with_suffix('.md')}")
+    write_index(output)
+
+
+@app.command()
+def index(output: OutputOption = Path("output")) -> None:
+    """Rebuild output/README.md, the index of days, from what is on disk."""
+    console.print(f"wrote {write_index(output)}")
+
+
+@app.command("cache-stats")
+def cache_stats(config: Annotated[Path | None, typer.Option("--config")] = None) -> None:
+    """How many summaries are cached, calls made, tokens used, papers still failing."""
+    try:
+        settings = load_settings(config)
+        cache = SummaryCache(settings.cache)
+    except DigestError as exc:
+        raise fail(exc) from None
+    stats = cache.stats()
+    cache.close()
+    typer.echo(
+        f"cache {stats.path}: {stats.summaries} summaries, {stats.calls} calls, "
+        f"{stats.prompt_tokens} prompt / {stats.completion_tokens} completion tokens, "
+        f"{stats.failures} papers failing"
+    )
+
+
+@app.command()
+def categories(
+    prefix: Annotated[str, typer.Argument(help="Only categories starting with this.")] = "",
+) -> None:
+    """The arXiv categories and the Chinese names used for ad-hoc -c groups."""
+    for code, name in CATEGORY_NAMES.items():
+        if code.startswith(prefix):
+            typer.echo(f"{code:20} {name}")
 
 
 @app.callback()

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
         env_prefix="ARXIV_DIGEST_",
         env_file=".env",
         env_file_encoding="utf-8",
+        env_ignore_empty=True,  # unset Actions variables arrive as ""
         extra="ignore",
         populate_by_name=True,
     )

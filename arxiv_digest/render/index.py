@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from arxiv_digest.render.markdown import escape
 from arxiv_digest.storage import atomic_write, day_dirs
 
 HEADER = """# arXiv 每日中文速递
 
-每个工作日由 [arxiv-digest](../README.md) 自动生成：arXiv 新论文与更新论文的中文标签与简介。
+每个工作日由 arxiv-digest 自动生成：arXiv 新论文与更新论文的中文标签与简介。
 
 """
 
@@ -25,7 +26,7 @@ def render_index(output: Path) -> str:
             try:
                 data = json.loads(json_path.read_text(encoding="utf-8"))
                 stats = data["stats"]
-                label = f"{data['title']} {'; '.join(data['categories'])}"
+                label = escape(f"{data['title']} {'; '.join(data['categories'])}")
             except (OSError, ValueError, KeyError, TypeError):
                 continue
             links.append(
