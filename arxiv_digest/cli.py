@@ -71,6 +71,10 @@ def summarize(
         int | None, typer.Option("--concurrency", help="Parallel LLM requests (default 8).")
     ] = None,
     rpm: Annotated[int | None, typer.Option("--rpm", help="Requests per minute cap.")] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option("--batch-size", help="Papers per request (default 1: one each)."),
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Write even if this announcement was published.")
     ] = False,
@@ -90,7 +94,12 @@ def summarize(
     )
     try:
         settings = load_settings(
-            config, output=output, model=model, concurrency=concurrency, rpm=rpm
+            config,
+            output=output,
+            model=model,
+            concurrency=concurrency,
+            rpm=rpm,
+            batch_size=batch_size,
         )
         outcome = Pipeline(settings, console).run(request)
     except DigestError as exc:

@@ -56,8 +56,8 @@ class Group(BaseModel):
     name: str
     title: str
     categories: list[str] = Field(min_length=1)
-    include: list[str] = []
-    exclude: list[str] = []
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
 
 
 class Listing(BaseModel):
@@ -80,7 +80,7 @@ class Entry(BaseModel):
 
     paper: Paper
     status: Status
-    tags: list[str] = []
+    tags: list[str] = Field(default_factory=list)
     summary: str | None = None
 
     def to_json(self) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -21,7 +22,9 @@ from arxiv_digest.sources.http import HttpFetcher
 from arxiv_digest.storage import last_published, write_digest
 from arxiv_digest.summarize.cache import SummaryCache
 from arxiv_digest.summarize.prompts import Prompts, find_prompts_dir
-from arxiv_digest.summarize.runner import Summarizer
+
+if TYPE_CHECKING:
+    from arxiv_digest.summarize.runner import Summarizer
 
 
 @dataclass
@@ -111,8 +114,15 @@ class Pipeline:
     def __init__(self, settings: Settings, console: Console, http: HttpFetcher | None = None):
         self.settings = settings
         self.console = console
-        self.http = http or HttpFetcher()
+        self._http = http
         self.summarizer: Summarizer | None = None
+
+    @property
+    def http(self) -> HttpFetcher:
+        """Made on first use: a run from a saved feed without comments never opens one."""
+        if self._http is None:
+            self._http = HttpFetcher()
+        return self._http
 
     def run(self, request: Request) -> Outcome:
         if not request.no_llm:
@@ -150,6 +160,8 @@ class Pipeline:
                 "no API key: set OPENAI_API_KEY (and OPENAI_BASE_URL for other endpoints), "
                 "or pass --no-llm"
             )
+        from arxiv_digest.summarize.runner import Summarizer  # openai is slow to import
+
         prompts = Prompts.load(find_prompts_dir(self.settings.prompts_dir))
         return Summarizer(self.settings, prompts, SummaryCache(self.settings.cache), self.console)
 

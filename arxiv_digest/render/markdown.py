@@ -10,15 +10,18 @@ FAILED_SUMMARY = "（生成失败，下次运行时重试）"
 SECTION_TITLES: dict[Section, str] = {"new": "最新发布", "replaced": "更新"}
 
 # Characters that could turn text into formatting, links, HTML, tables or math on GitHub.
+_ESCAPES = str.maketrans({char: "\\" + char for char in "`*_[]<>|$~&#"})
 # A backslash is literal unless ASCII punctuation (or our closing "**") follows, so TeX
 # like \hbar stays as it is and only \( or \' need doubling.
-_SPECIAL = re.compile(r"([`*_\[\]<>|$~&#]|\\(?=[!-/:-@\[-`{-~]|$))")
-_SPACES = re.compile(r"\s+")
+_BACKSLASH = re.compile(r"\\(?=[!-/:-@\[-`{-~]|$)")
 
 
 def escape(text: str) -> str:
     """Backslash-escape Markdown syntax so the text renders as itself, on one line."""
-    return _SPECIAL.sub(r"\\\1", _SPACES.sub(" ", text).strip())
+    text = " ".join(text.split())
+    if "\\" in text:
+        text = _BACKSLASH.sub(r"\\\\", text)  # before the escapes below add their own
+    return text.translate(_ESCAPES)
 
 
 def render_digest(digest: Digest) -> str:

@@ -68,7 +68,9 @@ class LLMClient:
         self.requests = 0
         self.problems: Counter[str] = Counter()
 
-    async def complete(self, messages: list[dict[str, str]], estimate: int) -> Completion:
+    async def complete(
+        self, messages: list[dict[str, str]], estimate: int, max_tokens: int | None = None
+    ) -> Completion:
         """One answer, retried per policy; LLMError when it can't be had; AuthError stops all."""
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.max_attempts)
@@ -86,17 +88,17 @@ class LLMClient:
             with attempt:
                 await self.pacer.acquire()
                 await self.bucket.acquire(estimate)
-                return await self._once(messages)
+                return await self._once(messages, max_tokens or self.settings.max_tokens)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _note_retry(self, state: RetryCallState) -> None:
         self.problems["retried"] += 1
 
-    async def _once(self, messages: list[dict[str, str]]) -> Completion:
+    async def _once(self, messages: list[dict[str, str]], max_tokens: int) -> Completion:
         kwargs: dict[str, Any] = {
             "model": self.settings.model,
             "messages": messages,
-            "max_tokens": self.settings.max_tokens,
+            "max_tokens": max_tokens,
         }
         if self.settings.temperature is not None:
             kwargs["temperature"] = self.settings.temperature

@@ -14,6 +14,11 @@ SYSTEM_FILE = "system.md"
 USER_FILE = "summary.md"
 PLACEHOLDER = re.compile(r"\{(title|abstract|categories|comment|authors|id)\}")
 REQUIRED = ("{title}", "{abstract}")
+BATCH_HEADER = (
+    "下面有 {n} 篇论文，每篇以 [arXiv id] 开头。按上述要求逐篇撰写，只输出一个 JSON 对象："
+    '{{"papers": [{{"id": "arXiv id", "tags": [...], "summary": "..."}}]}}，'
+    "papers 是 JSON 数组，每篇一项。\n\n"
+)
 # the repository's own prompts/, for runs from outside a checkout
 BUNDLED = Path(__file__).resolve().parents[2] / "prompts"
 
@@ -59,6 +64,14 @@ class Prompts:
             "id": paper.versioned_id,
         }
         return PLACEHOLDER.sub(lambda m: values[m.group(1)], self.template)
+
+    def batch_messages(self, papers: list[Paper]) -> list[dict[str, str]]:
+        """Several papers in one request; the answer is keyed by arXiv id."""
+        parts = [f"[{p.versioned_id}]\n{self.render(p)}" for p in papers]
+        return [
+            {"role": "system", "content": self.system},
+            {"role": "user", "content": BATCH_HEADER.format(n=len(papers)) + "\n\n".join(parts)},
+        ]
 
     def messages(self, paper: Paper) -> list[dict[str, str]]:
         # static system part first: providers cache the shared prefix

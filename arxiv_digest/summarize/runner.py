@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -15,7 +16,13 @@ from arxiv_digest.models import Entry, Paper, Summary
 from arxiv_digest.summarize.cache import SummaryCache, cache_key
 from arxiv_digest.summarize.client import Completion, LLMClient, LLMError
 from arxiv_digest.summarize.prompts import Prompts
-from arxiv_digest.summarize.validate import AnswerError, Limits, check_answer, corrective_message
+from arxiv_digest.summarize.validate import (
+    AnswerError,
+    Limits,
+    check_answer,
+    corrective_message,
+    extract_json,
+)
 
 
 @dataclass
@@ -112,11 +119,24 @@ class Summarizer:
                 results[paper.id] = await self._summarize(client, paper)
             progress.advance(task)
 
+        async def batch(chunk: list[Paper]) -> None:
+            async with gate:
+                done, rest = await self._summarize_batch(client, chunk)
+            results.update(done)
+            progress.advance(task, len(done))
+            for paper in rest:  # a bad or missing item is asked again on its own
+                await one(paper)
+
+        size = self.settings.batch_size
         try:
             with progress:
                 async with asyncio.TaskGroup() as group:
-                    for paper in papers:
-                        group.create_task(one(paper))
+                    if size > 1:
+                        for start in range(0, len(papers), size):
+                            group.create_task(batch(papers[start : start + size]))
+                    else:
+                        for paper in papers:
+                            group.create_task(one(paper))
         except* AuthError as errors:
             raise errors.exceptions[0] from None
         finally:
@@ -130,7 +150,7 @@ class Summarizer:
         messages = self.prompts.messages(paper)
         estimate = sum(len(m["content"]) for m in messages) // 3 + self.settings.max_tokens
         try:
-            completion = await self._call(client, key, paper, messages, estimate)
+            completion = await self._call(client, key, paper.id, messages, estimate)
             try:
                 summary = check_answer(completion.text, self.limits)
             except AnswerError as error:
@@ -140,7 +160,7 @@ class Summarizer:
                     {"role": "assistant", "content": completion.text},
                     {"role": "user", "content": corrective_message(error, self.limits)},
                 ]
-                completion = await self._call(client, key, paper, retry, estimate)
+                completion = await self._call(client, key, paper.id, retry, estimate)
                 summary = check_answer(completion.text, self.limits)
         except (LLMError, AnswerError) as exc:
             self.cache.record_failure(key, paper.id, str(exc))
@@ -148,20 +168,56 @@ class Summarizer:
         self.cache.put(key, paper, self.settings.model, self.prompts.fingerprint, summary)
         return _ok(paper, summary)
 
+    async def _summarize_batch(
+        self, client: LLMClient, papers: list[Paper]
+    ) -> tuple[dict[str, Entry], list[Paper]]:
+        """One request for several papers; returns the good ones and those to ask alone."""
+        messages = self.prompts.batch_messages(papers)
+        estimate = sum(len(m["content"]) for m in messages) // 3
+        estimate += self.settings.max_tokens * len(papers)
+        key = "batch:" + ",".join(self.key(p)[:12] for p in papers)
+        ids = ",".join(p.versioned_id for p in papers)
+        try:
+            completion = await self._call(
+                client, key, ids, messages, estimate, self.settings.max_tokens * len(papers)
+            )
+            items = extract_json(completion.text).get("papers")
+        except (LLMError, AnswerError):
+            return {}, papers
+        by_id: dict[str, object] = {}
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict):
+                by_id[str(item.get("id", "")).strip("[] ")] = item
+        done: dict[str, Entry] = {}
+        rest: list[Paper] = []
+        for paper in papers:
+            item = by_id.get(paper.versioned_id) or by_id.get(paper.id)
+            try:
+                summary = check_answer(json.dumps(item, ensure_ascii=False), self.limits)
+            except AnswerError:
+                rest.append(paper)
+                continue
+            self.cache.put(
+                self.key(paper), paper, self.settings.model, self.prompts.fingerprint, summary
+            )
+            done[paper.id] = _ok(paper, summary)
+        return done, rest
+
     async def _call(
         self,
         client: LLMClient,
         key: str,
-        paper: Paper,
+        paper_id: str,
         messages: list[dict[str, str]],
         estimate: int,
+        max_tokens: int | None = None,
     ) -> Completion:
-        completion = await client.complete(messages, estimate)
+        completion = await client.complete(messages, estimate, max_tokens)
         self.stats.prompt_tokens += completion.prompt_tokens
         self.stats.completion_tokens += completion.completion_tokens
         self.cache.record_call(
             key,
-            paper.id,
+            paper_id,
             self.settings.model,
             "answer",
             completion.prompt_tokens,

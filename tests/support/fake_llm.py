@@ -76,6 +76,8 @@ class Call:
     at: float
     mode: str = "ok"
     status: int = 200
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
 
     @property
     def user(self) -> str:
@@ -218,6 +220,8 @@ class FakeLLM:
             time.sleep(delay)
         content = self.content(call, mode)
         prompt = "".join(m["content"] for m in body.get("messages", []))
+        call.prompt_tokens = count_tokens(prompt)
+        call.completion_tokens = count_tokens(content)
         return (
             200,
             {},
@@ -234,9 +238,9 @@ class FakeLLM:
                     }
                 ],
                 "usage": {
-                    "prompt_tokens": count_tokens(prompt),
-                    "completion_tokens": count_tokens(content),
-                    "total_tokens": count_tokens(prompt) + count_tokens(content),
+                    "prompt_tokens": call.prompt_tokens,
+                    "completion_tokens": call.completion_tokens,
+                    "total_tokens": call.prompt_tokens + call.completion_tokens,
                 },
             },
         )
