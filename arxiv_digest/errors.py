@@ -25,5 +25,9 @@ class FetchError(DigestError):
     exit_code = 3
 
 
+class LLMError(Exception):
+    """One paper's request failed for good (after retries, or not worth retrying)."""
+
+
 class ApiError(Exception):
     """The export API failed; the run goes on without comments."""

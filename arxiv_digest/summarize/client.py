@@ -20,13 +20,9 @@ from tenacity import (
 )
 
 from arxiv_digest.config import Settings
-from arxiv_digest.errors import AuthError
+from arxiv_digest.errors import AuthError, LLMError
 from arxiv_digest.retrying import retry_after_seconds, wait_retry_after
 from arxiv_digest.summarize.limiter import RequestPacer, TokenBucket
-
-
-class LLMError(Exception):
-    """This paper's request failed for good (after retries, or not worth retrying)."""
 
 
 class RetryableLLMError(LLMError):

@@ -6,16 +6,20 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from arxiv_digest.config import Settings
-from arxiv_digest.errors import AuthError
+from arxiv_digest.errors import AuthError, LLMError
 from arxiv_digest.models import Entry, Paper, Summary
 from arxiv_digest.summarize.cache import SummaryCache, cache_key
-from arxiv_digest.summarize.client import Completion, LLMClient, LLMError
 from arxiv_digest.summarize.prompts import Prompts
+
+if TYPE_CHECKING:
+    from arxiv_digest.summarize.client import Completion, LLMClient
+
 from arxiv_digest.summarize.validate import (
     AnswerError,
     Limits,
@@ -101,6 +105,9 @@ class Summarizer:
         return entries
 
     async def _ask_all(self, papers: list[Paper]) -> dict[str, Entry]:
+        # imported here: the openai SDK takes ~0.6 s to import, a cached rerun needs none of it
+        from arxiv_digest.summarize.client import LLMClient
+
         client = LLMClient(self.settings)
         gate = asyncio.Semaphore(self.settings.concurrency)
         results: dict[str, Entry] = {}

@@ -118,6 +118,7 @@ class FakeLLM:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # no 40 ms Nagle/delayed-ACK stall per answer
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
@@ -142,12 +143,25 @@ class FakeLLM:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client timed out and left, as it should
 
+            def do_GET(self) -> None:
+                """/stats: what was served, for a benchmark driving this server from outside."""
+                with fake.lock:
+                    rows = [
+                        [c.at, c.status, c.mode, c.prompt_tokens, c.completion_tokens]
+                        for c in fake.calls
+                    ]
+                data = json.dumps({"calls": rows}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def log_message(self, *args: object) -> None:
                 pass
 
         self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.httpd.request_queue_size = 256
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -280,6 +294,9 @@ class FakeLLM:
 
 
 class _QuietServer(ThreadingHTTPServer):
+    request_queue_size = 512  # listen() backlog: 32+ clients connect at once
+    daemon_threads = True
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that gave up (timeout, cancelled run) is expected here, not an error."""
         if not isinstance(sys.exc_info()[1], ConnectionError):
