@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.fake_llm import FakeLLM
 from tests.support.http_server import ScriptedServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -16,6 +17,8 @@ ATOM = FIXTURES / "atom" / "atom_cs.LG_2026-09-25_TRIMMED3_abstracts-cut_paper-f
 LEGACY = FIXTURES / "legacy" / "rss1_cs_2018-08-30_nim-rss.rdf"
 HTML = FIXTURES / "html" / "list_cs.AI_new_2026-08-12_excerpt_Polaris.html"
 API_ERROR = FIXTURES / "api" / "api_error-response_usermanual-example_dialect-map-io.xml"
+ROOT = Path(__file__).resolve().parents[1]
+LLM_KEY = "sk-test-SECRET-4f9a2b"  # grepped for: it must never land in output, logs or cache
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +37,19 @@ def server() -> Iterator[ScriptedServer]:
     srv = ScriptedServer().start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture
+def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLLM]:
+    """A fake OpenAI-compatible endpoint the real SDK reaches over HTTP, with fast retries."""
+    fake = FakeLLM().start()
+    monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", LLM_KEY)
+    monkeypatch.setenv("ARXIV_DIGEST_RETRY_BACKOFF", "0.05")
+    monkeypatch.setenv("ARXIV_DIGEST_TIMEOUT", "2")
+    monkeypatch.setenv("ARXIV_DIGEST_PROMPTS_DIR", str(ROOT / "prompts"))
+    yield fake
+    fake.stop()
 
 
 def empty_day(feed: bytes) -> bytes:

@@ -5,39 +5,24 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from arxiv_digest.cli import app
 from tests.conftest import MULTI, QUANT_PH
-from tests.support.fake_llm import FakeLLM
 from tests.support.http_server import Reply
 
 runner = CliRunner()
 MD = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 GOLDEN = Path(__file__).parent / "golden"
-ROOT = Path(__file__).resolve().parents[1]
 COMMENTS = (
     b'<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom">'
     b"<entry><id>http://arxiv.org/abs/2609.26811v1</id><title>x</title>"
     b"<arxiv:comment>12 pages, 3 figures; code at https://github.com/x/y</arxiv:comment>"
     b"</entry></feed>"
 )
-
-
-@pytest.fixture
-def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLLM]:
-    fake = FakeLLM().start()
-    monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-x")
-    monkeypatch.setenv("ARXIV_DIGEST_RETRY_BACKOFF", "0.05")
-    monkeypatch.setenv("ARXIV_DIGEST_PROMPTS_DIR", str(ROOT / "prompts"))
-    yield fake
-    fake.stop()
 
 
 def run(*args: str):

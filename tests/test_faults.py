@@ -11,31 +11,17 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from arxiv_digest.cli import app
+from tests.conftest import LLM_KEY
 from tests.support.fake_llm import Call, FakeLLM
 from tests.support.feedgen import render_feed, synthetic_items
 
 runner = CliRunner()
-KEY = "sk-fault-SECRET-77c1"
-ROOT = Path(__file__).resolve().parents[1]
 DAY = dt.date(2025, 4, 28)
-
-
-@pytest.fixture
-def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLLM]:
-    fake = FakeLLM().start()
-    monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    monkeypatch.setenv("ARXIV_DIGEST_RETRY_BACKOFF", "0.05")
-    monkeypatch.setenv("ARXIV_DIGEST_PROMPTS_DIR", str(ROOT / "prompts"))
-    yield fake
-    fake.stop()
 
 
 def feed_file(folder: Path, n: int, seed: int = 1) -> Path:
@@ -92,7 +78,7 @@ def test_thirty_percent_faulty_answers_every_paper_ok_or_failed(
     md = (isolated / "output" / "2025-04-28" / "cs.SD+eess.AS.md").read_text()
     assert md.count("#### [") == 60
     assert md.count("（生成失败，下次运行时重试）") == statuses.count("failed")
-    assert KEY not in result.stdout + result.stderr
+    assert LLM_KEY not in result.stdout + result.stderr
 
 
 def test_batch_mode_keys_answers_by_id_and_retries_a_bad_item_alone(llm: FakeLLM, isolated):

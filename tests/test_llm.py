@@ -8,7 +8,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,24 +15,10 @@ from typer.testing import CliRunner
 
 from arxiv_digest.cli import app
 from arxiv_digest.sources.feed import parse_feed
-from tests.conftest import MULTI, QUANT_PH
+from tests.conftest import LLM_KEY, MULTI, QUANT_PH, ROOT
 from tests.support.fake_llm import FakeLLM
 
 runner = CliRunner()
-KEY = "sk-test-SECRET-4f9a2b"
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLLM]:
-    fake = FakeLLM().start()
-    monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    monkeypatch.setenv("ARXIV_DIGEST_RETRY_BACKOFF", "0.05")
-    monkeypatch.setenv("ARXIV_DIGEST_TIMEOUT", "2")
-    monkeypatch.setenv("ARXIV_DIGEST_PROMPTS_DIR", str(ROOT / "prompts"))
-    yield fake
-    fake.stop()
 
 
 def summarize(*args: str, feed: Path = MULTI):
@@ -213,7 +198,7 @@ def test_401_stops_the_run_at_once_exit_2_nothing_written(llm: FakeLLM, isolated
     assert len(result.stderr.strip().splitlines()) == 1
     assert len(llm.calls) <= 8  # at most the first wave of the pool, not 81 doomed calls
     assert not (isolated / "output").exists()
-    assert KEY not in result.stderr + result.stdout
+    assert LLM_KEY not in result.stderr + result.stdout
 
 
 def test_no_api_key_exits_2_before_any_download(isolated: Path, monkeypatch):
@@ -242,10 +227,10 @@ def test_rpm_paces_request_starts(llm: FakeLLM, isolated: Path):
 def test_api_key_never_written_anywhere(llm: FakeLLM, isolated: Path):
     llm.script = ["429", "500", "english", "english"]
     result = summarize("--concurrency", "1")
-    assert KEY not in result.stdout + result.stderr
+    assert LLM_KEY not in result.stdout + result.stderr
     for path in isolated.rglob("*"):
         if path.is_file():
-            assert KEY.encode() not in path.read_bytes(), path
+            assert LLM_KEY.encode() not in path.read_bytes(), path
 
 
 def test_editing_the_prompt_invalidates_the_cache(llm: FakeLLM, isolated: Path, monkeypatch):
