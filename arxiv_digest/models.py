@@ -40,10 +40,6 @@ class Paper(BaseModel):
     def versioned_id(self) -> str:
         return f"{self.id}v{self.version}"
 
-    @property
-    def abs_url(self) -> str:
-        return f"https://arxiv.org/abs/{self.versioned_id}"
-
     @computed_field  # type: ignore[prop-decorator]
     @property
     def pdf_url(self) -> str:

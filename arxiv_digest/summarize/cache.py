@@ -133,8 +133,5 @@ class SummaryCache:
         failures = self.db.execute("SELECT COUNT(*) FROM failures").fetchone()[0]
         return CacheStats(summaries, calls, failures, prompt, completion, self.path)
 
-    def integrity_ok(self) -> bool:
-        return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-
     def close(self) -> None:
         self.db.close()
