@@ -91,6 +91,8 @@ class LLMClient:
         self.problems["retried"] += 1
 
     async def _once(self, messages: list[dict[str, str]], max_tokens: int) -> Completion:
+        if self.fatal is not None:
+            raise self.fatal
         kwargs: dict[str, Any] = {
             "model": self.settings.model,
             "messages": messages,
@@ -100,8 +102,6 @@ class LLMClient:
             kwargs["temperature"] = self.settings.temperature
         if self.json_mode:
             kwargs["response_format"] = {"type": "json_object"}
-        if self.fatal is not None:
-            raise self.fatal
         self.requests += 1
         started = time.monotonic()
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -24,6 +23,7 @@ from arxiv_digest.summarize.validate import (
     AnswerError,
     Limits,
     check_answer,
+    check_fields,
     corrective_message,
     extract_json,
 )
@@ -155,7 +155,7 @@ class Summarizer:
     async def _summarize(self, client: LLMClient, paper: Paper) -> Entry:
         key = self.key(paper)
         messages = self.prompts.messages(paper)
-        estimate = sum(len(m["content"]) for m in messages) // 3 + self.settings.max_tokens
+        estimate = _estimate(messages, self.settings.max_tokens)
         try:
             completion = await self._call(client, key, paper.id, messages, estimate)
             try:
@@ -172,6 +172,10 @@ class Summarizer:
         except (LLMError, AnswerError) as exc:
             self.cache.record_failure(key, paper.id, str(exc))
             return Entry(paper=paper, status="failed")
+        return self._keep(key, paper, summary)
+
+    def _keep(self, key: str, paper: Paper, summary: Summary) -> Entry:
+        """Committed to the cache before it counts as done: a killed run loses none of it."""
         self.cache.put(key, paper, self.settings.model, self.prompts.fingerprint, summary)
         return _ok(paper, summary)
 
@@ -180,13 +184,12 @@ class Summarizer:
     ) -> tuple[dict[str, Entry], list[Paper]]:
         """One request for several papers; returns the good ones and those to ask alone."""
         messages = self.prompts.batch_messages(papers)
-        estimate = sum(len(m["content"]) for m in messages) // 3
-        estimate += self.settings.max_tokens * len(papers)
+        max_tokens = self.settings.max_tokens * len(papers)
         key = "batch:" + ",".join(self.key(p)[:12] for p in papers)
         ids = ",".join(p.versioned_id for p in papers)
         try:
             completion = await self._call(
-                client, key, ids, messages, estimate, self.settings.max_tokens * len(papers)
+                client, key, ids, messages, _estimate(messages, max_tokens), max_tokens
             )
             items = extract_json(completion.text).get("papers")
         except (LLMError, AnswerError):
@@ -200,14 +203,11 @@ class Summarizer:
         for paper in papers:
             item = by_id.get(paper.versioned_id) or by_id.get(paper.id)
             try:
-                summary = check_answer(json.dumps(item, ensure_ascii=False), self.limits)
+                summary = check_fields(item, self.limits)
             except AnswerError:
                 rest.append(paper)
                 continue
-            self.cache.put(
-                self.key(paper), paper, self.settings.model, self.prompts.fingerprint, summary
-            )
-            done[paper.id] = _ok(paper, summary)
+            done[paper.id] = self._keep(self.key(paper), paper, summary)
         return done, rest
 
     async def _call(
@@ -232,6 +232,11 @@ class Summarizer:
             completion.latency,
         )
         return completion
+
+
+def _estimate(messages: list[dict[str, str]], max_tokens: int) -> int:
+    """Tokens a request may use, for the TPM bucket: ~3 characters a token plus the bound."""
+    return sum(len(m["content"]) for m in messages) // 3 + max_tokens
 
 
 def _ok(paper: Paper, summary: Summary) -> Entry:

@@ -98,9 +98,13 @@ def clean_tag(tag: str) -> str:
 
 
 def check_answer(text: str, limits: Limits | None = None) -> Summary:
-    """A cleaned Summary, or AnswerError saying what is wrong."""
+    """A cleaned Summary from the model's text, or AnswerError saying what is wrong."""
+    return check_fields(extract_json(text), limits)
+
+
+def check_fields(data: object, limits: Limits | None = None) -> Summary:
+    """The same checks on an answer already parsed (one item of a batch answer)."""
     limits = limits or Limits()
-    data = extract_json(text)
     try:
         answer = _Answer.model_validate(data)
     except ValidationError as exc:
