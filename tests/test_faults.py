@@ -32,6 +32,11 @@ def feed_file(folder: Path, n: int, seed: int = 1) -> Path:
     return path
 
 
+def summarize_args(feed: Path, *extra: str) -> list[str]:
+    """`summarize` on a generated cs.SD + eess.AS feed, without the export API."""
+    return ["summarize", "--feed", str(feed), "--no-enrich", "-c", "cs.SD", "-c", "eess.AS", *extra]
+
+
 def papers_of(folder: Path) -> list[dict]:
     data = json.loads((folder / "output" / "2025-04-28" / "cs.SD+eess.AS.json").read_text())
     return data["papers"]
@@ -54,18 +59,7 @@ def test_thirty_percent_faulty_answers_every_paper_ok_or_failed(
     feed = feed_file(isolated, 60)
     result = runner.invoke(
         app,
-        [
-            "summarize",
-            "--feed",
-            str(feed),
-            "--no-enrich",
-            "-c",
-            "cs.SD",
-            "-c",
-            "eess.AS",
-            "--concurrency",
-            "8",
-        ],
+        summarize_args(feed, "--concurrency", "8"),
     )
     papers = papers_of(isolated)
     assert len(papers) == 60  # none missing
@@ -86,18 +80,7 @@ def test_batch_mode_keys_answers_by_id_and_retries_a_bad_item_alone(llm: FakeLLM
     llm.script = ["english"]  # the first batch's first item comes back in English
     result = runner.invoke(
         app,
-        [
-            "summarize",
-            "--feed",
-            str(feed),
-            "--no-enrich",
-            "-c",
-            "cs.SD",
-            "-c",
-            "eess.AS",
-            "--batch-size",
-            "5",
-        ],
+        summarize_args(feed, "--batch-size", "5"),
     )
     assert result.exit_code == 0, result.stderr
     assert len(llm.calls) == 5  # 4 batches + the one bad item asked alone
@@ -113,21 +96,7 @@ def test_kill_9_mid_run_then_rerun_asks_only_what_is_missing(llm: FakeLLM, isola
     llm.latency = 0.15
     feed = feed_file(isolated, 80)
     env = dict(os.environ)
-    command = [
-        sys.executable,
-        "-m",
-        "arxiv_digest",
-        "summarize",
-        "--feed",
-        str(feed),
-        "--no-enrich",
-        "-c",
-        "cs.SD",
-        "-c",
-        "eess.AS",
-        "--concurrency",
-        "4",
-    ]
+    command = [sys.executable, "-m", "arxiv_digest", *summarize_args(feed, "--concurrency", "4")]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     cache = isolated / "cache.sqlite3"
     deadline = time.monotonic() + 60

@@ -77,7 +77,7 @@ def _split_items(data: bytes) -> tuple[bytes, bytes] | None:
     last = data.rfind(b"</item>") + len(b"</item>")
     head, tail = data[:first], data[last:]
     middle = data.find(b"<item>", first + (last - first) // 2)
-    if first < 0 or middle < 0 or tail.strip()[:10] != b"</channel>":
+    if middle < 0 or tail.strip()[:10] != b"</channel>":
         return None
     return head + data[first:middle] + tail, head + data[middle:last] + tail
 
