@@ -12,6 +12,7 @@ from rich.console import Console
 from arxiv_digest.categories import CATEGORY_NAMES
 from arxiv_digest.config import load_settings
 from arxiv_digest.errors import DigestError, InputError
+from arxiv_digest.models import Entry
 from arxiv_digest.pipeline import Pipeline, Request
 from arxiv_digest.render.index import write_index
 from arxiv_digest.render.markdown import render_digest
@@ -68,7 +69,10 @@ def summarize(
     ] = False,
     model: Annotated[str | None, typer.Option("--model", help="LLM model name.")] = None,
     concurrency: Annotated[
-        int | None, typer.Option("--concurrency", help="Parallel LLM requests (default 8).")
+        str | None,
+        typer.Option(
+            "--concurrency", help="Parallel LLM requests: auto (default, adapts) or a number."
+        ),
     ] = None,
     rpm: Annotated[int | None, typer.Option("--rpm", help="Requests per minute cap.")] = None,
     batch_size: Annotated[
@@ -104,9 +108,27 @@ def summarize(
         outcome = Pipeline(settings, console).run(request)
     except DigestError as exc:
         raise fail(exc) from None
-    for entry in outcome.failed:
-        console.print(f"failed: {entry.paper.versioned_id} {entry.paper.title}", soft_wrap=True)
+    for line in failure_lines(outcome.failed):
+        console.print(line, soft_wrap=True, markup=False)
     raise typer.Exit(outcome.exit_code)
+
+
+def failure_lines(failed: list[Entry], group_at: int = 3) -> list[str]:
+    """Each failed paper with its reason; a reason many share is one line with the count."""
+    by_reason: dict[str, list[Entry]] = {}
+    for entry in failed:
+        by_reason.setdefault(entry.error or "unknown", []).append(entry)
+    lines = []
+    for reason, entries in by_reason.items():
+        if len(entries) >= group_at:
+            ids = ", ".join(e.paper.versioned_id for e in entries[:5])
+            more = f" and {len(entries) - 5} more" if len(entries) > 5 else ""
+            lines.append(f"{len(entries)} failed: {reason} ({ids}{more})")
+        else:
+            lines += [
+                f"failed: {e.paper.versioned_id} {e.paper.title} — {reason}" for e in entries
+            ]
+    return lines
 
 
 OutputOption = Annotated[Path, typer.Option("-o", "--output", help="The output folder.")]
@@ -152,12 +174,15 @@ def cache_stats(config: Annotated[Path | None, typer.Option("--config")] = None)
     except DigestError as exc:
         raise fail(exc) from None
     stats = cache.stats()
+    reasons = cache.failure_reasons()
     cache.close()
     typer.echo(
         f"cache {stats.path}: {stats.summaries} summaries, {stats.calls} calls, "
         f"{stats.prompt_tokens} prompt / {stats.completion_tokens} completion tokens, "
         f"{stats.failures} papers failing"
     )
+    for reason, count in reasons:
+        typer.echo(f"  {count:>5} failing: {reason}")
 
 
 @app.command()

@@ -5,9 +5,16 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -18,6 +25,7 @@ from pydantic_settings import (
 from arxiv_digest.categories import CATEGORY_NAMES
 from arxiv_digest.errors import ConfigError
 from arxiv_digest.models import Group
+from arxiv_digest.summarize.providers import default_model
 
 DEFAULT_CONFIG = Path("arxiv-digest.toml")
 
@@ -44,14 +52,19 @@ class Settings(BaseSettings):
     base_url: str | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "base_url")
     )
-    model: str = "gpt-4o-mini"
-    concurrency: int = Field(default=8, ge=1, le=512)
+    model: str | None = None  # unset: the provider's usual model, from the base URL's host
+    concurrency: Literal["auto"] | int = "auto"
+    max_concurrency: int = Field(default=32, ge=1, le=512)  # the cap of "auto"
     rpm: int | None = Field(default=None, ge=1)
     tpm: int | None = Field(default=None, ge=1)
     batch_size: int = Field(default=1, ge=1, le=20)
     max_tokens: int = Field(default=512, ge=16)
+    max_tokens_cap: int = Field(default=8192, ge=16)  # the bound a cut answer is retried with
+    token_param: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
     temperature: float | None = 0.3
-    timeout: float = Field(default=60.0, gt=0)
+    extra_body: dict[str, Any] = {}  # sent with every request, e.g. enable_thinking = false
+    timeout: float = Field(default=60.0, gt=0)  # one whole request, connect to last byte
+    dead_after: float = Field(default=120.0, gt=0)  # no answer this long: the endpoint is down
     max_attempts: int = Field(default=5, ge=1)
     max_retry_seconds: float = Field(default=300.0, gt=0)
     retry_backoff: float = Field(default=1.0, gt=0)  # first backoff step, seconds
@@ -73,6 +86,35 @@ class Settings(BaseSettings):
     @classmethod
     def _zero_is_off(cls, value: Any) -> Any:
         return None if value in (0, "0", "") else value
+
+    @field_validator("concurrency", mode="before")
+    @classmethod
+    def _auto_or_number(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().lower()
+            return value if value == "auto" else int(value) if value.isdigit() else value
+        return value
+
+    @field_validator("concurrency")
+    @classmethod
+    def _positive(cls, value: Literal["auto"] | int) -> Literal["auto"] | int:
+        if value != "auto" and not 1 <= int(value) <= 512:
+            raise ValueError("must be auto or a number from 1 to 512")
+        return value
+
+    @model_validator(mode="after")
+    def _provider_model(self) -> Settings:
+        if not self.model:
+            self.model = default_model(self.base_url)
+            self.model_chosen = True
+        return self
+
+    model_chosen: bool = False  # True when the model came from the provider table
+
+    @property
+    def fixed_concurrency(self) -> int | None:
+        """None for "auto"."""
+        return None if self.concurrency == "auto" else int(self.concurrency)
 
     @property
     def names(self) -> dict[str, str]:

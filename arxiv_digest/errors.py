@@ -15,12 +15,19 @@ class ConfigError(DigestError):
     """Missing key, broken config file or prompts: exit 2."""
 
 
-class AuthError(DigestError):
-    """The LLM endpoint refused our key (401/403): stop before hundreds of doomed calls."""
+class SetupError(DigestError):
+    """The LLM endpoint refused the setup itself (key, balance, model, a request parameter):
+    every paper would fail the same way, so the run stops before hundreds of doomed calls."""
 
 
 class FetchError(DigestError):
     """arXiv could not be reached after retries: exit 3, nothing written."""
+
+    exit_code = 3
+
+
+class EndpointDownError(DigestError):
+    """The LLM endpoint cannot be reached or went quiet: exit 3, answers so far stay cached."""
 
     exit_code = 3
 

@@ -78,14 +78,18 @@ class Entry(BaseModel):
     status: Status
     tags: list[str] = Field(default_factory=list)
     summary: str | None = None
+    error: str | None = None  # why it failed, for the user and the next run
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             **self.paper.model_dump(mode="json"),
             "tags": self.tags,
             "summary": self.summary,
             "status": self.status,
         }
+        if self.status == "failed":
+            data["error"] = self.error or "unknown"
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Entry:
@@ -94,6 +98,7 @@ class Entry(BaseModel):
             status=data["status"],
             tags=data.get("tags") or [],
             summary=data.get("summary"),
+            error=data.get("error"),
         )
 
 

@@ -209,5 +209,8 @@ class Pipeline:
         if self.summarizer is None:
             return {pid: Entry(paper=p, status="skipped") for pid, p in papers.items()}
         entries = self.summarizer.run(list(papers.values()))
-        self.console.print(self.summarizer.stats.line(self.settings), soft_wrap=True)
+        stats = self.summarizer.stats
+        self.console.print(stats.line(self.settings), soft_wrap=True)
+        for note in stats.advice(self.settings):
+            self.console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
         return entries

@@ -133,5 +133,12 @@ class SummaryCache:
         failures = self.db.execute("SELECT COUNT(*) FROM failures").fetchone()[0]
         return CacheStats(summaries, calls, failures, prompt, completion, self.path)
 
+    def failure_reasons(self) -> list[tuple[str, int]]:
+        """Papers still failing, grouped by why, most common first."""
+        rows = self.db.execute(
+            "SELECT reason, COUNT(*) FROM failures GROUP BY reason ORDER BY COUNT(*) DESC, reason"
+        ).fetchall()
+        return [(str(reason), int(count)) for reason, count in rows]
+
     def close(self) -> None:
         self.db.close()

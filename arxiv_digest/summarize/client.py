@@ -1,12 +1,18 @@
 """The one way we talk to an OpenAI-compatible endpoint: AsyncOpenAI with its own retries off,
 so a single tenacity layer decides what is retried, how long to wait and when to give up.
+
+Every error is classified first (``providers.classify``): setup problems stop the whole run, a
+refused parameter switches the request's shape once for the run, a paper's own problem fails that
+paper, and only the rest is retried. An endpoint that never answered, or stopped answering, ends
+the run in seconds instead of hours.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import openai
@@ -20,9 +26,13 @@ from tenacity import (
 )
 
 from arxiv_digest.config import Settings
-from arxiv_digest.errors import AuthError, LLMError
+from arxiv_digest.errors import EndpointDownError, LLMError, SetupError
 from arxiv_digest.retrying import retry_after_seconds, wait_retry_after
-from arxiv_digest.summarize.limiter import RequestPacer, TokenBucket
+from arxiv_digest.summarize import providers
+from arxiv_digest.summarize.limiter import ConcurrencyGate, RequestPacer, TokenBucket
+
+OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
+QUIRK_SWITCHES = 4  # a request may change shape this often before it counts as failed
 
 
 class RetryableLLMError(LLMError):
@@ -33,6 +43,14 @@ class RetryableLLMError(LLMError):
         self.retry_after = retry_after
 
 
+class TruncatedError(LLMError):
+    """The answer stopped at the token bound (finish_reason "length")."""
+
+    def __init__(self, budget: int) -> None:
+        super().__init__(f"answer cut at max_tokens={budget}")
+        self.budget = budget
+
+
 @dataclass(frozen=True)
 class Completion:
     text: str
@@ -41,33 +59,81 @@ class Completion:
     latency: float
 
 
+@dataclass
+class Shape:
+    """How requests are built this run; each switch happens once and holds for the run."""
+
+    token_param: str = "max_tokens"
+    temperature: bool = True
+    json_mode: bool = True
+    switched: list[str] = field(default_factory=list)
+
+
 class LLMClient:
     def __init__(
         self,
         settings: Settings,
+        gate: ConcurrencyGate | None = None,
         pacer: RequestPacer | None = None,
         bucket: TokenBucket | None = None,
     ) -> None:
         key = settings.api_key.get_secret_value() if settings.api_key else ""
         self._secret = key
         self.settings = settings
+        self.base_url = settings.base_url or OPENAI_DEFAULT_BASE_URL
         self.client = AsyncOpenAI(
             api_key=key,
-            base_url=settings.base_url,
+            base_url=self.base_url,  # explicit: the SDK must never read OPENAI_BASE_URL="" itself
             max_retries=0,  # tenacity below is the only retry layer
             timeout=settings.timeout,
         )
+        self.gate = gate or ConcurrencyGate(settings.fixed_concurrency)
         self.pacer = pacer or RequestPacer(settings.rpm)
         self.bucket = bucket or TokenBucket(settings.tpm)
-        self.json_mode = True  # dropped once if the endpoint refuses response_format
-        self.fatal: AuthError | None = None  # once set, no request is sent any more
+        self.shape = Shape(
+            token_param=settings.token_param, temperature=settings.temperature is not None
+        )
+        self.fatal: Exception | None = None  # once set, no request is sent any more
         self.requests = 0
+        self.answers = 0
+        self.truncated = 0
+        self.budget = settings.max_tokens  # raised for the run once answers keep hitting it
         self.problems: Counter[str] = Counter()
+        self._unreachable = 0  # connection errors and timeouts before the first answer
+        self.first_wave = self.gate.first_wave  # the runner lowers it for a short day
+        self._started: float | None = None
+        self._last_answer: float | None = None
 
+    # -- the public call -------------------------------------------------------------------
     async def complete(
         self, messages: list[dict[str, str]], estimate: int, max_tokens: int | None = None
     ) -> Completion:
-        """One answer, retried per policy; LLMError when it can't be had; AuthError stops all."""
+        """One answer, retried per policy; LLMError when it can't be had; DigestError stops all.
+
+        An answer cut at the token bound is asked once more with a larger bound.
+        """
+        try:
+            # no bound given: the run's, read when the request is sent, not when it queued
+            return await self._retrying(messages, estimate, max_tokens)
+        except TruncatedError as cut:
+            self.truncated += 1
+            self.problems["length"] += 1
+            larger = self._larger(cut.budget)
+            if larger <= cut.budget:
+                raise LLMError(str(cut)) from None
+            if self.truncated >= 2 and max_tokens is None:
+                self.budget = max(self.budget, larger)  # the rest of the run asks with it
+            try:
+                return await self._retrying(messages, estimate + larger - cut.budget, larger)
+            except TruncatedError as again:
+                raise LLMError(f"{again} (finish_reason length)") from None
+
+    def _larger(self, budget: int) -> int:
+        return min(max(budget * 4, 1024), self.settings.max_tokens_cap)
+
+    async def _retrying(
+        self, messages: list[dict[str, str]], estimate: int, budget: int | None
+    ) -> Completion:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.max_attempts)
             | stop_after_delay(self.settings.max_retry_seconds),
@@ -82,66 +148,144 @@ class LLMClient:
         )
         async for attempt in retrying:
             with attempt:
-                await self.pacer.acquire()
-                await self.bucket.acquire(estimate)
-                return await self._once(messages, max_tokens or self.settings.max_tokens)
+                return await self._once(messages, estimate, budget)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _note_retry(self, state: RetryCallState) -> None:
         self.problems["retried"] += 1
 
-    async def _once(self, messages: list[dict[str, str]], max_tokens: int) -> Completion:
-        if self.fatal is not None:
-            raise self.fatal
+    # -- one request -----------------------------------------------------------------------
+    async def _once(
+        self, messages: list[dict[str, str]], estimate: int, bound: int | None
+    ) -> Completion:
+        async with self.gate:
+            if self.fatal is not None:
+                raise self.fatal
+            await self.pacer.acquire()
+            await self.bucket.acquire(estimate)
+            for _ in range(QUIRK_SWITCHES):
+                if self.fatal is not None:
+                    raise self.fatal
+                budget = bound or self.budget
+                kwargs = self._kwargs(messages, budget)
+                started = time.monotonic()
+                self._started = self._started or started
+                self.requests += 1
+                try:
+                    # the whole request, connect to last byte: drip-fed keep-alive lines that
+                    # reset the read timeout do not stretch it
+                    async with asyncio.timeout(self.settings.timeout):
+                        response = await self.client.chat.completions.create(**kwargs)
+                except openai.APIStatusError as exc:
+                    if self._adapt(exc, kwargs):
+                        continue  # the same request in its new shape, at once
+                    await self._failed_status(exc)
+                except (TimeoutError, openai.APITimeoutError):
+                    self.problems["timeout"] += 1
+                    await self.gate.overloaded()
+                    self._unreachable_or_dead(f"no answer within {self.settings.timeout:g} s")
+                    raise RetryableLLMError(
+                        f"no answer within {self.settings.timeout:g} s"
+                    ) from None
+                except openai.APIConnectionError as exc:
+                    self.problems["connection"] += 1
+                    reason = f"connection error: {_cause(exc)}"
+                    self._unreachable_or_dead(reason)
+                    raise RetryableLLMError(reason) from None
+                latency = time.monotonic() - started
+                self.answers += 1
+                self._last_answer = time.monotonic()
+                await self.gate.answered(latency)
+                return self._read(response, latency, budget)
+        raise LLMError("the endpoint kept refusing the request's parameters")
+
+    def _kwargs(self, messages: list[dict[str, str]], budget: int) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "model": self.settings.model,
             "messages": messages,
-            "max_tokens": max_tokens,
+            self.shape.token_param: budget,
         }
-        if self.settings.temperature is not None:
+        if self.shape.temperature and self.settings.temperature is not None:
             kwargs["temperature"] = self.settings.temperature
-        if self.json_mode:
+        if self.shape.json_mode:
             kwargs["response_format"] = {"type": "json_object"}
-        self.requests += 1
-        started = time.monotonic()
-        try:
-            response = await self.client.chat.completions.create(**kwargs)
-        except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-            self.fatal = AuthError(
-                f"the LLM endpoint refused the API key (HTTP {exc.status_code}): "
-                "check OPENAI_API_KEY and OPENAI_BASE_URL"
+        if self.settings.extra_body:
+            kwargs["extra_body"] = dict(self.settings.extra_body)
+        return kwargs
+
+    def _adapt(self, exc: openai.APIStatusError, sent: dict[str, Any]) -> bool:
+        """A refused parameter this request sent: switch the run's shape (once) and resend."""
+        verdict = providers.classify(exc.status_code, exc.body, sent)
+        if verdict.kind == "token_param":
+            if self.shape.token_param == "max_tokens":
+                self.shape.token_param = "max_completion_tokens"
+                self.shape.switched.append("max_tokens → max_completion_tokens")
+            return True
+        if verdict.kind == "temperature":
+            if self.shape.temperature:
+                self.shape.temperature = False
+                self.shape.switched.append("temperature dropped")
+            return True
+        if verdict.kind == "response_format":
+            if self.shape.json_mode:
+                self.shape.json_mode = False  # ask without it, parse JSON out of the text
+                self.problems["no_json_mode"] += 1
+                self.shape.switched.append("response_format dropped")
+            return True
+        return False
+
+    async def _failed_status(self, exc: openai.APIStatusError) -> None:
+        verdict = providers.classify(exc.status_code, exc.body, {})
+        message = self._redact(_message(exc))
+        reason = f"HTTP {exc.status_code} {message}".strip()
+        if verdict.kind == "setup":
+            self.fatal = SetupError(
+                f"the LLM endpoint {self.base_url} answered {reason}"
+                + (f" — {verdict.fix}" if verdict.fix else "")
             )
             raise self.fatal from None
-        except openai.RateLimitError as exc:
+        if verdict.kind == "paper":
+            raise LLMError(reason) from None
+        if exc.status_code == 429:
             self.problems["429"] += 1
-            if _code(exc) == "insufficient_quota":
-                self.fatal = AuthError("the LLM account has no quota left (429 insufficient_quota)")
-                raise self.fatal from None
+            await self.gate.overloaded()
             wait = retry_after_seconds(exc.response.headers)
             if wait is not None:
                 self.pacer.push_back(wait)
-            raise RetryableLLMError("HTTP 429 rate limited", retry_after=wait) from None
-        except openai.BadRequestError as exc:
-            if self.json_mode and "response_format" in self._redact(str(exc)).lower():
-                self.json_mode = False  # ask again, then parse JSON out of the text
-                self.problems["no_json_mode"] += 1
-                raise RetryableLLMError("endpoint refuses response_format", retry_after=0) from None
-            raise LLMError(f"HTTP 400: {self._redact(_message(exc))}") from None
-        except openai.APITimeoutError:
-            self.problems["timeout"] += 1
-            raise RetryableLLMError(f"no answer within {self.settings.timeout:g} s") from None
-        except openai.APIConnectionError as exc:
-            self.problems["connection"] += 1
-            raise RetryableLLMError(f"connection error: {type(exc.__cause__).__name__}") from None
-        except openai.APIStatusError as exc:
-            if exc.status_code >= 500:
-                self.problems["5xx"] += 1
-                wait = retry_after_seconds(exc.response.headers)
-                raise RetryableLLMError(f"HTTP {exc.status_code}", retry_after=wait) from None
-            raise LLMError(f"HTTP {exc.status_code}: {self._redact(_message(exc))}") from None
-        latency = time.monotonic() - started
-        text = response.choices[0].message.content if response.choices else None
-        if not text or not text.strip():
+            raise RetryableLLMError(reason, retry_after=wait) from None
+        self.problems["5xx" if exc.status_code >= 500 else str(exc.status_code)] += 1
+        self._unreachable_or_dead(reason, counts_as_unreachable=False)
+        raise RetryableLLMError(
+            reason, retry_after=retry_after_seconds(exc.response.headers)
+        ) from None
+
+    def _unreachable_or_dead(self, reason: str, counts_as_unreachable: bool = True) -> None:
+        """Stop the run when the endpoint never answered its first wave, or went quiet."""
+        now = time.monotonic()
+        dead = None
+        if self.answers == 0 and counts_as_unreachable:
+            self._unreachable += 1
+            # two at least: one unlucky first request is no verdict on the endpoint
+            if self._unreachable >= max(2, self.first_wave):
+                dead = reason
+        since = self._last_answer or self._started or now
+        if dead is None and now - since >= self.settings.dead_after:
+            dead = f"no answer for {now - since:.0f} s ({reason})"
+        if dead is not None and self.fatal is None:
+            self.fatal = EndpointDownError(
+                f"cannot reach the LLM endpoint {self.base_url}: {self._redact(dead)}; "
+                "every answer so far is cached, run again to finish"
+            )
+        if self.fatal is not None:
+            raise self.fatal
+
+    def _read(self, response: Any, latency: float, budget: int) -> Completion:
+        choice = response.choices[0] if response.choices else None
+        # only content is the answer: a reasoning model's reasoning_content never is
+        text = (choice.message.content if choice and choice.message else None) or ""
+        if choice is not None and choice.finish_reason == "length":
+            raise TruncatedError(budget)
+        if not text.strip():
             self.problems["empty"] += 1
             raise RetryableLLMError("empty answer")
         usage = response.usage
@@ -153,17 +297,22 @@ class LLMClient:
         )
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._secret, "***") if self._secret else text
+        return providers.redact(text, self._secret)
 
     async def close(self) -> None:
         await self.client.close()
 
 
-def _code(exc: openai.APIStatusError) -> str | None:
-    body = exc.body if isinstance(exc.body, dict) else {}
-    error = body.get("error", body) if isinstance(body, dict) else {}
-    return error.get("code") if isinstance(error, dict) else None
+def _cause(exc: openai.APIConnectionError) -> str:
+    cause = exc.__cause__
+    while cause is not None and cause.__cause__ is not None and not str(cause):
+        cause = cause.__cause__
+    if cause is None:
+        return type(exc).__name__
+    text = str(cause).strip()
+    return f"{type(cause).__name__}" + (f" ({text[:120]})" if text else "")
 
 
 def _message(exc: openai.APIStatusError) -> str:
-    return str(exc.message)[:200]
+    _code, _param, message = providers.error_fields(exc.body)
+    return " ".join((message or str(exc.message)).split())[:300]

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from arxiv_digest.config import Settings
-from arxiv_digest.errors import AuthError, LLMError
+from arxiv_digest.errors import DigestError, LLMError
 from arxiv_digest.models import Entry, Paper, Summary
 from arxiv_digest.summarize.cache import SummaryCache, cache_key
 from arxiv_digest.summarize.prompts import Prompts
@@ -26,6 +26,7 @@ from arxiv_digest.summarize.validate import (
     check_fields,
     corrective_message,
     extract_json,
+    prompt_placeholders,
 )
 
 
@@ -40,6 +41,10 @@ class RunStats:
     completion_tokens: int = 0
     seconds: float = 0.0
     problems: dict[str, int] = field(default_factory=dict)
+    truncated: int = 0  # answers that hit the token bound
+    budget: int = 0  # the bound the run ended with
+    switched: list[str] = field(default_factory=list)  # request-shape changes made for the run
+    peak_concurrency: int = 0
 
     def cost(self, settings: Settings) -> float | None:
         if settings.price_input is None and settings.price_output is None:
@@ -61,7 +66,26 @@ class RunStats:
             text += f", cost {cost:.4f}"
         if self.problems:
             text += " (" + ", ".join(f"{k} {v}" for k, v in sorted(self.problems.items())) + ")"
+        if self.asked:
+            text += f", model {settings.model}"
+            if settings.model_chosen:
+                text += " (the provider's usual; ARXIV_DIGEST_MODEL to change)"
+            if settings.concurrency == "auto" and self.peak_concurrency:
+                text += f", up to {self.peak_concurrency} in flight"
         return text
+
+    def advice(self, settings: Settings) -> list[str]:
+        """What the user can set so the next run goes better."""
+        notes = []
+        if self.truncated:
+            suggest = max(2048, self.budget, settings.max_tokens * 4)
+            notes.append(
+                f"{self.truncated} answers hit max_tokens={settings.max_tokens} (a reasoning "
+                f"model thinks within it); set ARXIV_DIGEST_MAX_TOKENS={suggest}"
+            )
+        for change in self.switched:
+            notes.append(f"the endpoint refused a parameter: {change} for this run")
+        return notes
 
 
 class Summarizer:
@@ -78,7 +102,11 @@ class Summarizer:
         self.prompts = prompts
         self.cache = cache
         self.console = console or Console(stderr=True)
-        self.limits = Limits(settings.summary_min_chars, settings.summary_max_chars)
+        self.limits = Limits(
+            settings.summary_min_chars,
+            settings.summary_max_chars,
+            placeholders=prompt_placeholders(prompts.system, prompts.template),
+        )
         self.stats = RunStats()
 
     def key(self, paper: Paper) -> str:
@@ -109,7 +137,9 @@ class Summarizer:
         from arxiv_digest.summarize.client import LLMClient
 
         client = LLMClient(self.settings)
-        gate = asyncio.Semaphore(self.settings.concurrency)
+        size = self.settings.batch_size
+        chunks = [papers[i : i + size] for i in range(0, len(papers), size)] if size > 1 else []
+        client.first_wave = min(client.first_wave, len(chunks) or len(papers))
         results: dict[str, Entry] = {}
         progress = Progress(
             TextColumn("summarizing"),
@@ -122,33 +152,33 @@ class Summarizer:
         task = progress.add_task("summarizing", total=len(papers))
 
         async def one(paper: Paper) -> None:
-            async with gate:
-                results[paper.id] = await self._summarize(client, paper)
+            results[paper.id] = await self._summarize(client, paper)
             progress.advance(task)
 
         async def batch(chunk: list[Paper]) -> None:
-            async with gate:
-                done, rest = await self._summarize_batch(client, chunk)
+            done, rest = await self._summarize_batch(client, chunk)
             results.update(done)
             progress.advance(task, len(done))
             for paper in rest:  # a bad or missing item is asked again on its own
                 await one(paper)
 
-        size = self.settings.batch_size
+        # every paper is a task at once: the client's gate decides how many are in flight
         try:
             with progress:
                 async with asyncio.TaskGroup() as group:
-                    if size > 1:
-                        for start in range(0, len(papers), size):
-                            group.create_task(batch(papers[start : start + size]))
-                    else:
-                        for paper in papers:
-                            group.create_task(one(paper))
-        except* AuthError as errors:
+                    for chunk in chunks:
+                        group.create_task(batch(chunk))
+                    for paper in papers if not chunks else []:
+                        group.create_task(one(paper))
+        except* DigestError as errors:
             raise errors.exceptions[0] from None
         finally:
             self.stats.requests += client.requests
             self.stats.problems = dict(client.problems)
+            self.stats.truncated = client.truncated
+            self.stats.budget = client.budget
+            self.stats.switched = list(client.shape.switched)
+            self.stats.peak_concurrency = client.gate.peak
             await client.close()
         return results
 
@@ -170,8 +200,9 @@ class Summarizer:
                 completion = await self._call(client, key, paper.id, retry, estimate)
                 summary = check_answer(completion.text, self.limits)
         except (LLMError, AnswerError) as exc:
-            self.cache.record_failure(key, paper.id, str(exc))
-            return Entry(paper=paper, status="failed")
+            reason = str(exc) if isinstance(exc, LLMError) else f"answer rejected: {exc}"
+            self.cache.record_failure(key, paper.id, reason)
+            return Entry(paper=paper, status="failed", error=reason)
         return self._keep(key, paper, summary)
 
     def _keep(self, key: str, paper: Paper, summary: Summary) -> Entry:

@@ -36,6 +36,7 @@ class Limits:
     max_chars: int = 200
     max_tags: int = 3
     max_tag_chars: int = 12
+    placeholders: frozenset[str] = frozenset()  # example values from the prompts
 
 
 class _Answer(BaseModel):
@@ -50,22 +51,74 @@ class _Answer(BaseModel):
         return value
 
 
-def extract_json(text: str) -> dict[str, object]:
-    """The JSON object in an answer, also when wrapped in prose or code fences."""
-    body = _FENCE.sub("", text.strip())
-    try:
-        value = json.loads(body)
-    except json.JSONDecodeError:
-        start, end = body.find("{"), body.rfind("}")
-        if start < 0 or end <= start:
-            raise AnswerError("回答中没有 JSON 对象") from None
+_THINK = re.compile(r"<think(?:ing)?>.*?</think(?:ing)?>", re.DOTALL | re.IGNORECASE)
+_THINK_OPEN = re.compile(r"<think(?:ing)?>", re.IGNORECASE)
+_THINK_CLOSE = re.compile(r"</think(?:ing)?>", re.IGNORECASE)
+# keys as models write them → ours; compared lower-cased and stripped
+KEY_ALIASES = {
+    "summary": "summary",
+    "简介": "summary",
+    "摘要": "summary",
+    "总结": "summary",
+    "tags": "tags",
+    "tag": "tags",
+    "标签": "tags",
+    "关键词": "tags",
+}
+
+
+def strip_thinking(text: str) -> str:
+    """A reasoning model's <think> block is never the answer, braces and keys inside included."""
+    text = _THINK.sub("", text)
+    close = list(_THINK_CLOSE.finditer(text))
+    if close:  # templates that open the block in the prompt send only its end
+        text = text[close[-1].end() :]
+    opened = _THINK_OPEN.search(text)
+    if opened:  # cut off while still thinking
+        text = text[: opened.start()]
+    return text
+
+
+def normalize_keys(value: dict[str, object]) -> dict[str, object]:
+    """Summary, TAGS, 简介, 标签 … as summary and tags; other keys kept as they are."""
+    out: dict[str, object] = {}
+    for key, item in value.items():
+        name = KEY_ALIASES.get(str(key).strip().lower(), key)
+        out.setdefault(name, item)
+    return out
+
+
+def json_objects(text: str) -> list[dict[str, object]]:
+    """Every top-level JSON object in the text, in order: prose, fences and echoes around them
+    are skipped; raw newlines inside strings are accepted (strict=False)."""
+    decoder = json.JSONDecoder(strict=False)
+    found: list[dict[str, object]] = []
+    index = text.find("{")
+    while index >= 0:
         try:
-            value = json.loads(body[start : end + 1])
-        except json.JSONDecodeError as exc:
-            raise AnswerError(f"JSON 无法解析：{exc.msg}") from None
-    if not isinstance(value, dict):
-        raise AnswerError("回答必须是一个 JSON 对象")
-    return value
+            value, end = decoder.raw_decode(text, index)
+        except (ValueError, RecursionError):
+            index = text.find("{", index + 1)
+            continue
+        if isinstance(value, dict):
+            found.append(normalize_keys(value))
+        index = text.find("{", end)
+    return found
+
+
+def candidates(text: str, keys: tuple[str, ...] = ("summary", "tags")) -> list[dict[str, object]]:
+    """The objects that carry the answer's keys (an echoed example may come first)."""
+    body = _FENCE.sub("", strip_thinking(text).strip())
+    objects = json_objects(body)
+    if not objects:
+        raise AnswerError("回答中没有 JSON 对象")
+    keyed = [o for o in objects if any(k in o for k in keys)]
+    return keyed or objects[:1]
+
+
+def extract_json(text: str, keys: tuple[str, ...] = ("summary", "tags")) -> dict[str, object]:
+    """The first JSON object with the answer's keys, also when wrapped in prose or code fences."""
+    return candidates(text, keys)[0]
 
 
 def cjk_share(text: str) -> float:
@@ -98,16 +151,31 @@ def clean_tag(tag: str) -> str:
 
 
 def check_answer(text: str, limits: Limits | None = None) -> Summary:
-    """A cleaned Summary from the model's text, or AnswerError saying what is wrong."""
-    return check_fields(extract_json(text), limits)
+    """A cleaned Summary from the model's text, or AnswerError saying what is wrong.
+
+    The first object that passes wins, so an echoed example before the real answer costs
+    nothing; when none passes, the last one's problem is what the model is told.
+    """
+    error: AnswerError | None = None
+    for data in candidates(text):
+        try:
+            return check_fields(data, limits)
+        except AnswerError as exc:
+            error = exc
+    assert error is not None
+    raise error
 
 
 def check_fields(data: object, limits: Limits | None = None) -> Summary:
     """The same checks on an answer already parsed (one item of a batch answer)."""
     limits = limits or Limits()
+    if isinstance(data, dict):
+        data = normalize_keys(data)
     try:
         answer = _Answer.model_validate(data)
-    except ValidationError as exc:
+    except (ValidationError, RecursionError) as exc:
+        if isinstance(exc, RecursionError):
+            raise AnswerError("JSON 嵌套过深") from None
         fields = ", ".join(str(err["loc"][0]) for err in exc.errors() if err["loc"])
         raise AnswerError(
             f"JSON 需要字段 tags（字符串数组）和 summary（字符串）：{fields}"
@@ -138,13 +206,44 @@ def check_fields(data: object, limits: Limits | None = None) -> Summary:
             raise AnswerError(f"标签“{tag}”必须是中文")
         if len(tag) > limits.max_tag_chars:
             raise AnswerError(f"标签“{tag}”太长，每个不超过 {limits.max_tag_chars} 字")
+        if is_placeholder(tag, limits.placeholders):
+            raise AnswerError(f"标签“{tag}”是占位说明，请写论文的真实主题")
+    if summary in limits.placeholders:
+        raise AnswerError("summary 是占位说明，请写这篇论文的简介")
     return Summary(tags=tags, summary=summary)
 
 
+# what prompts and corrective messages describe a field with; never a real tag
+_PLACEHOLDER_TAG = re.compile(
+    r"^(?:\d\s*[-–~～到至]\s*\d\s*个?)?\s*(?:个)?(?:简短的?)?(?:中文)?(?:主题)?(?:标签|关键词|tag)s?"
+    r"\s*\d*$|^(?:标签|tag)\s*[0-9一二三]$|^(?:中文)?简介$",
+    re.IGNORECASE,
+)
+
+
+def is_placeholder(tag: str, placeholders: frozenset[str] = frozenset()) -> bool:
+    compact = re.sub(r"\s", "", tag)
+    return compact in placeholders or bool(_PLACEHOLDER_TAG.match(compact))
+
+
+def prompt_placeholders(*texts: str) -> frozenset[str]:
+    """The strings of the example objects in the prompts ({"tags": ["标签"], …}): a model that
+    copies them has not answered."""
+    found: set[str] = set()
+    for text in texts:
+        for obj in json_objects(text.replace("{{", "{").replace("}}", "}")):
+            for value in obj.values():
+                items = value if isinstance(value, list) else [value]
+                found.update(re.sub(r"\s", "", str(i)) for i in items if isinstance(i, str))
+    return frozenset(found)
+
+
 def corrective_message(error: AnswerError, limits: Limits | None = None) -> str:
+    """What was wrong and what to send instead, in words: a fill-in JSON here gets copied."""
     limits = limits or Limits()
     return (
-        f"你的回答不符合要求：{error}。请重新回答，只输出一个 JSON 对象 "
-        '{"tags": ["1–3 个中文标签"], "summary": "一段中文简介"}，'
-        f"summary 为 {limits.min_chars}–{limits.max_chars} 字的一段中文，不要注明字数。"
+        f"你的回答不符合要求：{error}。请重新回答：只输出一个 JSON 对象，含两个键："
+        f"tags 为字符串数组，写 1–{limits.max_tags} 个概括这篇论文主题的中文短语；"
+        f"summary 为字符串，写一段 {limits.min_chars}–{limits.max_chars} 字的中文简介，"
+        "讲清任务、方法和结论，不要注明字数，不要照抄说明文字。"
     )

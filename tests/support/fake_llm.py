@@ -106,6 +106,13 @@ class FakeLLM:
     script: list[str] = field(default_factory=list)
     fault: Callable[[Call], str | None] | None = None
     seed: int = 0
+    # how real servers differ (each as the provider's docs and users' pasted errors show it)
+    parallel: int | None = None  # slots that compute at once; other requests queue (llama.cpp)
+    refuse_max_tokens: bool = False  # OpenAI gpt-5 / o-series: max_completion_tokens only
+    refuse_temperature: bool = False  # o-series: only the default temperature 1
+    refuse_json_mode: bool = False  # response_format unsupported
+    reasoning_tokens: int | None = None  # a reasoning model thinks this long before answering
+    drip_seconds: float = 3.0  # "drip": blank keep-alive lines this long before the answer
 
     def __post_init__(self) -> None:
         self.calls: list[Call] = []
@@ -114,6 +121,7 @@ class FakeLLM:
         self.inflight = 0
         self.max_inflight = 0
         self.rng = random.Random(self.seed)
+        self._slots: threading.Semaphore | None = None
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -132,6 +140,9 @@ class FakeLLM:
                     with fake.lock:
                         fake.inflight -= 1
                 data = json.dumps(payload, ensure_ascii=False).encode()
+                if headers.pop("X-Drip", None):
+                    self.drip(status, data)
+                    return
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
@@ -142,6 +153,24 @@ class FakeLLM:
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client timed out and left, as it should
+
+            def drip(self, status: int, data: bytes) -> None:
+                """Headers at once, then a blank line every 0.2 s, then the body: each read
+                comes well within a read timeout, the whole answer does not."""
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    until = time.monotonic() + fake.drip_seconds
+                    while time.monotonic() < until:
+                        self.wfile.write(b"\n")
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                self.close_connection = True
 
             def do_GET(self) -> None:
                 """/stats: what was served, for a benchmark driving this server from outside."""
@@ -178,6 +207,13 @@ class FakeLLM:
         self.httpd.shutdown()
         self.httpd.server_close()
 
+    def slots(self) -> threading.Semaphore | None:
+        """Made on first use, so a test may set ``parallel`` after start()."""
+        with self.lock:
+            if self.parallel and self._slots is None:
+                self._slots = threading.Semaphore(self.parallel)
+            return self._slots
+
     # -- what tests look at ----------------------------------------------------------------
     def answered(self) -> list[Call]:
         return [c for c in self.calls if c.status == 200 and c.mode != "hang"]
@@ -212,45 +248,36 @@ class FakeLLM:
         if mode == "rpm":
             call.status = 429
             return 429, {"Retry-After": str(max(1, wait))}, _error("rate limit", "rate_limit")
-        if mode == "429":
-            call.status = 429
-            return 429, {"Retry-After": f"{self.retry_after:g}"}, _error("slow down", "rate_limit")
-        if mode == "500":
-            call.status = 500
-            return 500, {}, _error("internal error", "server_error")
-        if mode in ("401", "403"):
-            call.status = int(mode)
-            auth = headers.get("Authorization", "")
-            return call.status, {}, _error(f"Incorrect API key provided: {auth[7:]}", "auth")
-        if mode in ("400", "404", "422"):
-            call.status = int(mode)
-            return call.status, {}, _error(f"refused with {mode}", "invalid_request_error")
-        if mode == "reject_json_mode" and "response_format" in body:
-            call.status = 400
-            return 400, {}, _error("response_format is not supported", "invalid_request_error")
-        if mode == "hang":
-            time.sleep(self.hang_seconds)
+        refused = self.refusal(call, mode, headers)
+        if refused is not None:
+            call.status = refused[0]
+            retry = {"Retry-After": f"{self.retry_after:g}"} if mode == "429" else {}
+            return refused[0], retry, refused[1]
+        if mode in ("hang", "never"):
+            time.sleep(self.hang_seconds if mode == "hang" else 3600)
         elif delay > 0:
-            time.sleep(delay)
-        content = self.content(call, mode)
+            slots = self.slots()
+            if slots is not None:
+                with slots:  # one of `parallel` slots computes, the rest queue
+                    time.sleep(delay)
+            else:
+                time.sleep(delay)
+        content, reasoning, finish = self.answer(call, mode)
         prompt = "".join(m["content"] for m in body.get("messages", []))
         call.prompt_tokens = count_tokens(prompt)
-        call.completion_tokens = count_tokens(content)
+        call.completion_tokens = count_tokens(content or "") + count_tokens(reasoning or "")
+        message: dict[str, Any] = {"role": "assistant", "content": content}
+        if reasoning is not None:
+            message["reasoning_content"] = reasoning
         return (
             200,
-            {},
+            {"X-Drip": "1"} if mode == "drip" else {},
             {
                 "id": f"chatcmpl-{call.index}",
                 "object": "chat.completion",
                 "created": int(time.time()),
                 "model": body.get("model", "fake"),
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": content},
-                        "finish_reason": "stop",
-                    }
-                ],
+                "choices": [{"index": 0, "message": message, "finish_reason": finish}],
                 "usage": {
                     "prompt_tokens": call.prompt_tokens,
                     "completion_tokens": call.completion_tokens,
@@ -259,12 +286,50 @@ class FakeLLM:
             },
         )
 
+    def refusal(
+        self, call: Call, mode: str, headers: Any
+    ) -> tuple[int, dict[str, Any]] | None:
+        """Error answers, bodies shaped as each provider sends them."""
+        body = call.body
+        if mode in PROVIDER_ERRORS:
+            status, payload = PROVIDER_ERRORS[mode]
+            return status, json.loads(json.dumps(payload).replace("{model}", body.get("model", "")))
+        if mode == "429":
+            return 429, _error("slow down", "rate_limit")
+        if mode == "500":
+            return 500, _error("internal error", "server_error")
+        if mode in ("401", "403"):
+            auth = headers.get("Authorization", "")
+            return int(mode), _error(f"Incorrect API key provided: {auth[7:]}", "auth")
+        if mode in ("400", "422"):
+            return int(mode), _error(f"refused with {mode}", "invalid_request_error")
+        if self.refuse_max_tokens and "max_tokens" in body:
+            return 400, PROVIDER_ERRORS["openai_max_tokens"][1]
+        if self.refuse_temperature and body.get("temperature", 1) != 1:
+            return 400, PROVIDER_ERRORS["openai_temperature"][1]
+        if (self.refuse_json_mode or mode == "reject_json_mode") and "response_format" in body:
+            return 400, _error("response_format is not supported", "invalid_request_error")
+        return None
+
+    def answer(self, call: Call, mode: str) -> tuple[str | None, str | None, str]:
+        """(content, reasoning_content, finish_reason)."""
+        budget = call.body.get("max_completion_tokens") or call.body.get("max_tokens") or 10**6
+        if self.reasoning_tokens is not None:
+            thought = "让我想想这篇论文。" * max(1, self.reasoning_tokens // 10)
+            if budget < self.reasoning_tokens + 80:  # thought away the whole budget
+                return None, thought, "length"
+            return self.content(call, mode), thought, "stop"
+        if mode == "length":
+            return self.content(call, "ok")[: budget // 4], None, "length"
+        return self.content(call, mode), None, "stop"
+
     def content(self, call: Call, mode: str) -> str:
         ids = PAPER_ID.findall(call.first_user)
         if ids and "JSON 数组" in "".join(m["content"] for m in call.body["messages"]):
             return self.batch_content(call, ids, mode)
         summary = good_summary(call.title)
         tags = ["测试标签", "机器学习"]
+        good = json.dumps({"tags": tags, "summary": summary}, ensure_ascii=False)
         if mode == "nonjson":
             return "抱歉，我无法按要求回答。"
         if mode == "english":
@@ -278,6 +343,24 @@ class FakeLLM:
             return ""
         elif mode == "fenced":
             return "```json\n" + json.dumps({"tags": tags, "summary": summary}) + "\n```"
+        elif mode == "think_braces":  # Qwen3 / DeepSeek-R1 served raw: thinking in content
+            return (
+                '<think>\n用户要求输出 {"tags": [...], "summary": "..."}，键是 Summary 和 '
+                'Tags，也就是 简介/标签。先想想 {这篇论文} 讲什么。\n</think>\n\n' + good
+            )
+        elif mode == "think_unclosed_prefix":  # the template opened <think>; only its end comes
+            return '思考：输出 {"summary": "…"} 的格式。\n</think>\n' + good
+        elif mode == "other_case_keys":
+            return json.dumps({"Tags": tags, "Summary": summary}, ensure_ascii=False)
+        elif mode == "chinese_keys":
+            return json.dumps({"标签": tags, "简介": summary}, ensure_ascii=False)
+        elif mode == "raw_newline":  # a literal line break inside the JSON string
+            half = len(summary) // 2
+            return good.replace(summary, summary[:half] + "\n" + summary[half:])
+        elif mode == "echo_example":
+            return 'JSON 格式：{"tags": ["标签"], "summary": "简介"}\n回答：' + good
+        elif mode == "placeholder_tag":  # a weak model copies the fill-in text
+            tags = ["1–3 个中文标签"]
         return json.dumps({"tags": tags, "summary": summary}, ensure_ascii=False)
 
     def batch_content(self, call: Call, ids: list[str], mode: str) -> str:
@@ -303,6 +386,105 @@ class _QuietServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+# (status, body) as the providers send them; {model} is the model the request asked for
+PROVIDER_ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
+    "openai_model_404": (
+        404,
+        {
+            "error": {
+                "message": "The model `{model}` does not exist or you do not have access to it.",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "model_not_found",
+            }
+        },
+    ),
+    "deepseek_402": (
+        402,
+        {
+            "error": {
+                "message": "Insufficient Balance",
+                "type": "unknown_error",
+                "param": None,
+                "code": "invalid_request_error",
+            }
+        },
+    ),
+    "openai_quota_429": (
+        429,
+        {
+            "error": {
+                "message": "You exceeded your current quota, please check your plan and billing "
+                "details. For more information on this error, read the docs: "
+                "https://platform.openai.com/docs/guides/error-codes/api-errors.",
+                "type": "insufficient_quota",
+                "param": None,
+                "code": "insufficient_quota",
+            }
+        },
+    ),
+    "litellm_key_400": (
+        400,
+        {
+            "error": {
+                "message": "Authentication Error, Invalid proxy server token passed. "
+                "valid_token=None.",
+                "type": "auth_error",
+                "param": "None",
+                "code": "400",
+            }
+        },
+    ),
+    "openai_max_tokens": (
+        400,
+        {
+            "error": {
+                "message": "Unsupported parameter: 'max_tokens' is not supported with this "
+                "model. Use 'max_completion_tokens' instead.",
+                "type": "invalid_request_error",
+                "param": "max_tokens",
+                "code": "unsupported_parameter",
+            }
+        },
+    ),
+    "openai_temperature": (
+        400,
+        {
+            "error": {
+                "message": "Unsupported value: 'temperature' does not support 0.3 with this "
+                "model. Only the default (1) value is supported.",
+                "type": "invalid_request_error",
+                "param": "temperature",
+                "code": "unsupported_value",
+            }
+        },
+    ),
+    "openai_context_400": (
+        400,
+        {
+            "error": {
+                "message": "This model's maximum context length is 8192 tokens. However, your "
+                "messages resulted in 9120 tokens. Please reduce the length of the messages.",
+                "type": "invalid_request_error",
+                "param": "messages",
+                "code": "context_length_exceeded",
+            }
+        },
+    ),
+    "dashscope_filter_400": (
+        400,
+        {
+            "error": {
+                "code": "data_inspection_failed",
+                "param": None,
+                "message": "Input data may contain inappropriate content.",
+                "type": "data_inspection_failed",
+            }
+        },
+    ),
+}
+
+
 def _error(message: str, kind: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "code": kind}}
 
@@ -312,8 +494,11 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=1.0)
     parser.add_argument("--jitter", type=float, default=0.2)
     parser.add_argument("--rpm-cap", type=int, default=None)
+    parser.add_argument("--parallel", type=int, default=None, help="slots; the rest queue")
     args = parser.parse_args()
-    fake = FakeLLM(latency=args.latency, jitter=args.jitter, rpm_cap=args.rpm_cap).start()
+    fake = FakeLLM(
+        latency=args.latency, jitter=args.jitter, rpm_cap=args.rpm_cap, parallel=args.parallel
+    ).start()
     print(fake.base_url, flush=True)
     try:
         while True:

@@ -1,0 +1,148 @@
+"""What OpenAI-compatible endpoints differ in, known in one place: which model a host serves by
+default, how its errors read, and which request parameters it refuses.
+
+The client asks ``classify`` what an HTTP error means before it decides to retry, so a wrong model
+name or an empty account stops a run on its first answer instead of failing every paper.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+# host suffix → the model its users usually mean; the first match wins
+DEFAULT_MODELS: tuple[tuple[str, str], ...] = (
+    ("deepseek.com", "deepseek-chat"),
+    ("dashscope.aliyuncs.com", "qwen-plus"),
+    ("dashscope-intl.aliyuncs.com", "qwen-plus"),
+    ("api.openai.com", "gpt-4o-mini"),
+    ("api.moonshot.cn", "moonshot-v1-8k"),
+    ("open.bigmodel.cn", "glm-4-flash"),
+    ("api.siliconflow.cn", "deepseek-ai/DeepSeek-V3"),
+)
+OPENAI_MODEL = "gpt-4o-mini"
+
+
+def default_model(base_url: str | None) -> str:
+    """The provider's usual model, from the base URL's host (unset: OpenAI's)."""
+    if not base_url:
+        return OPENAI_MODEL
+    host = (urlsplit(base_url).hostname or "").lower()
+    for suffix, model in DEFAULT_MODELS:
+        if host == suffix or host.endswith("." + suffix):
+            return model
+    return OPENAI_MODEL
+
+
+Kind = Literal["setup", "paper", "retry", "token_param", "temperature", "response_format"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What an error means for the run: the kind decides, the fix is shown to the user."""
+
+    kind: Kind
+    fix: str = ""
+
+
+_MODEL_MISSING = re.compile(
+    r"model\b.*\b(does not exist|not found|not exist|unknown|is not supported|not available|"
+    r"no access|do not have access)|(unknown|invalid|unsupported) model|no such model|"
+    r"model_not_found|模型不存在",
+    re.IGNORECASE,
+)
+_KEY_PROBLEM = re.compile(
+    r"api[ _-]?key|authenticat|unauthori[sz]ed|invalid[ _]token|proxy server token|"
+    r"incorrect key|invalid_api_key",
+    re.IGNORECASE,
+)
+_QUOTA = re.compile(r"insufficient[ _](quota|balance)|quota exceeded|arrearage|余额不足|欠费",
+                    re.IGNORECASE)
+_PAPER = re.compile(
+    r"context[ _](length|window|size)|too (long|many tokens)|maximum context|exceeds? the "
+    r"(available )?context|prompt is too long|content[ _](filter|policy|management)|"
+    r"inappropriate|data_inspection_failed|safety|sensitive",
+    re.IGNORECASE,
+)
+_UNSUPPORTED = re.compile(r"unsupported|not supported|does not support|unrecognized|"
+                          r"unknown (parameter|field|argument)|extra (inputs|fields)",
+                          re.IGNORECASE)
+
+FIX_KEY = "check OPENAI_API_KEY and OPENAI_BASE_URL"
+FIX_MODEL = "set ARXIV_DIGEST_MODEL to a model this endpoint serves"
+FIX_PATH = "check OPENAI_BASE_URL (it usually ends in /v1)"
+FIX_MONEY = "top up the account or check its plan"
+
+
+def error_fields(body: Any) -> tuple[str, str, str]:
+    """(code, param, message) out of the error bodies providers send, in all their shapes."""
+    error = body.get("error", body) if isinstance(body, dict) else body
+    if isinstance(error, str):
+        return "", "", error
+    if not isinstance(error, dict):
+        return "", "", ""
+    return (
+        str(error.get("code") or error.get("type") or ""),
+        str(error.get("param") or ""),
+        str(error.get("message") or error.get("msg") or error.get("detail") or ""),
+    )
+
+
+def classify(status: int, body: Any, sent: dict[str, Any]) -> Verdict:
+    """Decide by the error, never by how many papers hit it; ``sent`` is the request's kwargs."""
+    code, param, message = error_fields(body)
+    text = f"{code} {param} {message}"
+    if status in (401, 403):
+        return Verdict("setup", FIX_KEY)
+    if status == 402 or _QUOTA.search(text):
+        return Verdict("setup", FIX_MONEY)
+    if status == 429:
+        return Verdict("retry")
+    if status == 404:
+        if _MODEL_MISSING.search(text) or "model" in text.lower():
+            return Verdict("setup", FIX_MODEL)
+        return Verdict("setup", FIX_PATH)
+    if status >= 500 or status in (408, 409):
+        return Verdict("retry")
+    # a 4xx about the request's shape: the same for every paper
+    quirk = _quirk(text, param, sent)
+    if quirk is not None:
+        return Verdict(quirk)
+    if _PAPER.search(text):
+        return Verdict("paper")
+    if _KEY_PROBLEM.search(text):
+        return Verdict("setup", FIX_KEY)
+    if _MODEL_MISSING.search(text):
+        return Verdict("setup", FIX_MODEL)
+    if _UNSUPPORTED.search(text) or code in ("unsupported_parameter", "unsupported_value"):
+        return Verdict("setup", "remove the setting the endpoint refuses (see the message)")
+    return Verdict("paper")
+
+
+def _quirk(text: str, param: str, sent: dict[str, Any]) -> Kind | None:
+    """A refused parameter we know how to do without, if this request sent it."""
+    lowered = text.lower()
+    if not _UNSUPPORTED.search(text) and "instead" not in lowered and "invalid" not in lowered:
+        return None
+    if "max_tokens" in sent and ("max_tokens" in param or "'max_tokens'" in lowered
+                                 or "max_completion_tokens" in lowered):
+        return "token_param"
+    if "temperature" in sent and ("temperature" in param or "temperature" in lowered):
+        return "temperature"
+    if "response_format" in sent and (
+        "response_format" in param or "response_format" in lowered or "json_object" in lowered
+        or "json mode" in lowered
+    ):
+        return "response_format"
+    return None
+
+
+def redact(text: str, secret: str) -> str:
+    """The key out of a provider's message (LiteLLM echoes part of it back)."""
+    if secret:
+        text = text.replace(secret, "***")
+        if len(secret) > 8:
+            text = text.replace(secret[-4:], "****") if f"...{secret[-4:]}" in text else text
+    return text
