@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
+
+from arxiv_digest.untrusted import valid_category, valid_id
 
 AnnounceType = Literal["new", "cross", "replace", "replace-cross"]
 Section = Literal["new", "replaced"]
@@ -30,6 +32,21 @@ class Paper(BaseModel):
     doi: str | None = None
     journal_ref: str | None = None
     comment: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _arxiv_id(cls, value: str) -> str:
+        if not valid_id(value):
+            raise ValueError(f"not an arXiv id: {value[:60]!r}")
+        return value
+
+    @field_validator("categories")
+    @classmethod
+    def _arxiv_categories(cls, value: list[str]) -> list[str]:
+        bad = [c for c in value if not valid_category(c)]
+        if bad:
+            raise ValueError(f"not an arXiv category: {bad[0][:60]!r}")
+        return value
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -62,6 +79,8 @@ class Listing(BaseModel):
     categories: list[str]  # as named in the feed's title
     date: dt.date  # announcement date, US Eastern
     papers: list[Paper]
+    skipped: list[str] = Field(default_factory=list)  # items that were not arXiv papers, and why
+    clipped: list[str] = Field(default_factory=list)  # papers whose overlong text was cut
 
 
 class Summary(BaseModel):

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 
 from arxiv_digest.categories import group_title, validate_categories
 from arxiv_digest.config import Settings
@@ -171,6 +172,10 @@ class Pipeline:
             listing = parse_feed(data, source=f"feed {'+'.join(group.categories)}")
         else:
             listing = feed
+        for note in listing.skipped:
+            self.console.print(f"[yellow]warning:[/] skipped {escape(note)}", soft_wrap=True)
+        for note in listing.clipped:
+            self.console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
         return Job(group=group, listing=listing, papers=select(listing.papers, group))
 
     def _worth_publishing(self, job: Job, request: Request) -> bool:

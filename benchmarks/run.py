@@ -7,169 +7,28 @@ per paper (from the usage the server reports), 429s, peak RSS. Scenarios 1, 3, 4
 `summarize` in a warm process (feed to files; the whole CLI process time is printed beside it);
 2 and 5 time the whole CLI process as users run it.
 
-    python benchmarks/run.py            # all six scenarios (about 4 minutes)
-    python benchmarks/run.py 1 2 5 6    # some of them
+    python benchmarks/run.py            # every scenario (about 8 minutes)
+    python benchmarks/run.py 1 2 5 6    # some of them (1a: scenario 1 with concurrency auto)
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import math
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.fake_llm import count_tokens, tokenizer_name  # noqa: E402
-from tests.support.feedgen import render_feed, synthetic_items  # noqa: E402
+from endpoint_scenarios import scenario_1_auto, scenario_7, scenario_8, scenario_9
+from harness import HEADER, ROOT, Bench, Result, Server, per_paper
 
-DAY = dt.date(2025, 4, 28)
-CATS = ["cs.SD", "eess.AS"]
-
-
-@dataclass
-class Result:
-    name: str
-    papers: int
-    calls: int
-    wall: float
-    ideal: float | None
-    prompt_per_paper: float
-    completion_per_paper: float
-    got_429: int
-    rss_mb: float
-    target: str
-    met: bool
-    note: str = ""
-
-    def row(self) -> str:
-        ideal = f"{self.ideal:7.1f}" if self.ideal is not None else "      -"
-        ratio = f"{self.wall / self.ideal:5.2f}" if self.ideal else "    -"
-        return (
-            f"{self.name:<28}{self.papers:>6}{self.calls:>6}{self.wall:>8.1f}{ideal}{ratio:>7}"
-            f"{self.prompt_per_paper:>8.0f}{self.completion_per_paper:>6.0f}{self.got_429:>6}"
-            f"{self.rss_mb:>8.0f}  {'OK  ' if self.met else 'MISS'} {self.target} {self.note}"
-        )
-
-
-HEADER = (
-    f"{'scenario':<28}{'N':>6}{'calls':>6}{'wall s':>8}{'ideal':>7}{'ratio':>7}"
-    f"{'tok in':>8}{'out':>6}{'429s':>6}{'RSS MB':>8}  target"
-)
-
-
-class Server:
-    """The fake endpoint in its own process, so it never competes with the client for the GIL."""
-
-    def __init__(self, latency: float, jitter: float, rpm_cap: int | None = None) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "tests.support.fake_llm",
-            "--latency",
-            str(latency),
-            "--jitter",
-            str(jitter),
-        ]
-        if rpm_cap:
-            command += ["--rpm-cap", str(rpm_cap)]
-        self.proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-        assert self.proc.stdout is not None
-        self.base_url = self.proc.stdout.readline().strip()
-
-    def calls(self) -> list[list]:
-        url = self.base_url.removesuffix("/v1") + "/stats"
-        with urllib.request.urlopen(url) as response:
-            return json.load(response)["calls"]
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait()
-
-
-class Bench:
-    def __init__(self, work: Path) -> None:
-        self.work = work
-        self.cache = work / "cache.sqlite3"
-
-    def feed(self, n: int) -> Path:
-        path = self.work / f"feed-{n}.xml"
-        if not path.exists():
-            path.write_bytes(render_feed(CATS, DAY, synthetic_items(n, CATS, seed=n)))
-        return path
-
-    def env(self, base_url: str | None) -> dict[str, str]:
-        env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("ARXIV_DIGEST_", "OPENAI_"))
-        }
-        env.update(
-            ARXIV_DIGEST_CACHE=str(self.cache),
-            ARXIV_DIGEST_PROMPTS_DIR=str(ROOT / "prompts"),
-            OPENAI_API_KEY="sk-bench",
-            PYTHONPATH=str(ROOT),
-        )
-        if base_url is not None:
-            env["OPENAI_BASE_URL"] = base_url
-        return env
-
-    def run_cli(self, base_url: str | None, args: list[str], out: str) -> tuple[float, float]:
-        """The real CLI as users run it: wall seconds including interpreter start, peak RSS MB."""
-        command = [
-            sys.executable,
-            "-m",
-            "arxiv_digest",
-            "summarize",
-            *args,
-            "-o",
-            str(self.work / out),
-        ]
-        return self._timed(command, base_url)[:2]
-
-    def run_pipeline(self, base_url: str, args: list[str], out: str) -> tuple[float, float, float]:
-        """The same pipeline in a warm process: seconds from feed to files, without the ~1-2 s
-        of interpreter start and imports; returns (pipeline s, peak RSS MB, whole process s)."""
-        command = [
-            sys.executable,
-            str(Path(__file__)),
-            "--inner",
-            *args,
-            "-o",
-            str(self.work / out),
-        ]
-        return self._timed(command, base_url)
-
-    def _timed(self, command: list[str], base_url: str | None) -> tuple[float, float, float]:
-        with tempfile.TemporaryFile() as err:
-            started = time.monotonic()
-            proc = subprocess.Popen(
-                command, env=self.env(base_url), cwd=self.work, stdout=subprocess.PIPE, stderr=err
-            )
-            assert proc.stdout is not None
-            out = proc.stdout.read()
-            _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
-            whole = time.monotonic() - started
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            if proc.returncode not in (0, 1):
-                err.seek(0)
-                raise SystemExit(f"run failed ({proc.returncode}): {err.read().decode()[-2000:]}")
-        inner = json.loads(out) if out.strip().startswith(b"{") else {}
-        return inner.get("seconds", whole), usage.ru_maxrss / 1024, whole
-
-
-def per_paper(calls: list[list], n: int) -> tuple[float, float, int]:
-    ok = [c for c in calls if c[1] == 200]
-    refused = sum(1 for c in calls if c[1] == 429)
-    return sum(c[3] for c in ok) / n, sum(c[4] for c in ok) / n, refused
+from tests.support.fake_llm import count_tokens, tokenizer_name
 
 
 def scenario_1_2(bench: Bench) -> list[Result]:
@@ -357,10 +216,14 @@ def inner(argv: list[str]) -> None:
 
 SCENARIOS = {
     "1": scenario_1_2,  # 2 runs right after 1, on its cache
+    "1a": scenario_1_auto,
     "3": scenario_3,
     "4": scenario_4,
     "5": scenario_5,
     "6": scenario_6,
+    "7": scenario_7,
+    "8": scenario_8,
+    "9": scenario_9,
 }
 
 
@@ -368,7 +231,7 @@ def main() -> int:
     if sys.argv[1:2] == ["--inner"]:
         inner(sys.argv[2:])
         return 0
-    chosen = sys.argv[1:] or ["1", "3", "4", "5", "6"]
+    chosen = sys.argv[1:] or list(SCENARIOS)
     chosen = ["1" if c == "2" else c for c in chosen]
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, "

@@ -82,7 +82,7 @@ def test_prompt_renders_placeholders_and_leaves_other_braces(tmp_path):
     (tmp_path / "summary.md").write_text('{title}|{abstract}|{categories}|{comment}|{"x": 1}')
     prompts = Prompts.load(tmp_path)
     paper = Paper(
-        id="1", version=2, announce_type="new", title=r"On $N_c$ {braces}", authors=["A"],
+        id="2501.00001", version=2, announce_type="new", title=r"On $N_c$ {braces}", authors=["A"],
         categories=["cs.SD", "eess.AS"], abstract="Abs {title} text",
     )  # fmt: skip
     assert prompts.render(paper) == r'On $N_c$ {braces}|Abs {title} text|cs.SD; eess.AS|无|{"x": 1}'

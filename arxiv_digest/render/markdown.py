@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from arxiv_digest.models import Digest, Entry, Section
+from arxiv_digest.untrusted import clean
 
 FAILED_SUMMARY = "（生成失败，下次运行时重试）"
 SECTION_TITLES: dict[Section, str] = {"new": "最新发布", "replaced": "更新"}
@@ -16,12 +17,32 @@ _ESCAPES = str.maketrans({char: "\\" + char for char in "`*_[]<>|$~&#"})
 _BACKSLASH = re.compile(r"\\(?=[!-/:-@\[-`{-~]|$)")
 
 
+# what GitHub turns into a link by itself: scheme://…, www.…, and e-mail addresses
+_AUTOLINK = re.compile(
+    r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s`<>]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+    re.IGNORECASE,
+)
+
+
 def escape(text: str) -> str:
     """Backslash-escape Markdown syntax so the text renders as itself, on one line."""
-    text = " ".join(text.split())
+    text = " ".join(clean(text).split())
     if "\\" in text:
         text = _BACKSLASH.sub(r"\\\\", text)  # before the escapes below add their own
     return text.translate(_ESCAPES)
+
+
+def escape_unlinked(text: str) -> str:
+    """Escaped, and never a link: the model's words may not send readers anywhere, so a URL in
+    them is shown as code, which GitHub does not autolink."""
+    parts: list[str] = []
+    last = 0
+    text = " ".join(clean(text).split())
+    for match in _AUTOLINK.finditer(text):
+        parts += [escape(text[last : match.start()]), f"`{match.group()}`"]
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return "".join(parts)
 
 
 def render_digest(digest: Digest) -> str:
@@ -48,13 +69,13 @@ def render_entry(entry: Entry, section: Section, number: int) -> list[str]:
     paper = entry.paper
     lines = [
         f"#### [{section} {number:03d}] {escape(paper.title)}",
-        f"- **分类: {'; '.join(paper.categories)}**",
+        f"- **分类: {'; '.join(escape(c) for c in paper.categories)}**",
         "",
     ]
     if entry.status == "ok":
         if entry.tags:
-            lines += [f"- **标签: {'; '.join(escape(t) for t in entry.tags)}**", ""]
-        lines += [f"- **简介: {escape(entry.summary or '')}**", ""]
+            lines += [f"- **标签: {'; '.join(escape_unlinked(t) for t in entry.tags)}**", ""]
+        lines += [f"- **简介: {escape_unlinked(entry.summary or '')}**", ""]
     elif entry.status == "failed":
         lines += [f"- **简介: {FAILED_SUMMARY}**", ""]
     lines += [

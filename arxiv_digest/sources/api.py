@@ -16,6 +16,7 @@ import feedparser
 from arxiv_digest.errors import ApiError
 from arxiv_digest.models import Paper
 from arxiv_digest.sources.http import HttpFetcher, RetryableHTTPError
+from arxiv_digest.untrusted import MAX_COMMENT_CHARS, clean, clip
 
 MAX_BATCH = 100
 MIN_INTERVAL = 3.0
@@ -101,7 +102,11 @@ def _fields(entry: Any) -> dict[str, str]:
         "doi": entry.get("arxiv_doi"),
         "journal_ref": entry.get("arxiv_journal_ref"),
     }
-    return {key: _one_line(value) for key, value in fields.items() if value and value.strip()}
+    return {
+        key: clip(_one_line(clean(value)), MAX_COMMENT_CHARS)[0]
+        for key, value in fields.items()
+        if value and clean(value).strip()
+    }
 
 
 def _one_line(text: str) -> str:

@@ -19,6 +19,16 @@ import feedparser
 from arxiv_digest.errors import FetchError, InputError
 from arxiv_digest.models import ANNOUNCE_ORDER, Listing, Paper
 from arxiv_digest.sources.http import HttpFetcher, RetryableHTTPError
+from arxiv_digest.untrusted import (
+    MAX_ABSTRACT_CHARS,
+    MAX_AUTHORS,
+    MAX_FEED_BYTES,
+    MAX_TITLE_CHARS,
+    clean,
+    clip,
+    valid_category,
+    valid_id,
+)
 
 EASTERN = ZoneInfo("America/New_York")
 
@@ -46,24 +56,44 @@ def fetch_feed(http: HttpFetcher, rss_url: str, categories: list[str]) -> bytes:
 
 
 def parse_feed(data: bytes, source: str = "feed") -> Listing:
-    """Parse one listing feed; InputError (exit 2) for anything that is not one."""
+    """Parse one listing feed; InputError (exit 2) for anything that is not one.
+
+    Items that are not arXiv papers (no id or title, an id or category outside arXiv's syntax) are
+    skipped and named in ``Listing.skipped``; a feed made mostly of them is refused.
+    """
+    if len(data) > MAX_FEED_BYTES:
+        raise InputError(
+            f"{source}: {len(data) / 2**20:.0f} MB is not a daily listing "
+            f"(the limit is {MAX_FEED_BYTES // 2**20} MB)"
+        )
     halves = _split_items(data) if (os.cpu_count() or 1) > 1 else None
     if halves is None:
-        parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
-        _check_format(parsed, data, source)
-        papers = [_paper(entry, source) for entry in parsed.entries]
+        parsed, items = _parse_part(data, source)
     else:
         # feedparser costs ~1 ms an item; a big day's feed is parsed in two processes
         with ProcessPoolExecutor(max_workers=1) as pool:
             second = pool.submit(_papers_of, halves[1], source)
-            parsed, papers = _parse_part(halves[0], source)
-            papers += second.result()
+            parsed, items = _parse_part(halves[0], source)
+            items += second.result()
     title = parsed.feed.get("title", "")
     match = _FEED_TITLE.match(title.strip())
     if not match:
         raise InputError(f"{source}: not an arXiv listing feed (title {title!r})")
     categories = [c.strip() for c in match["cats"].split(",") if c.strip()]
-    return Listing(categories=categories, date=_announce_date(parsed, source), papers=papers)
+    papers = [paper for paper, _ in items if paper is not None]
+    skipped = [note for paper, note in items if paper is None]
+    if skipped and len(skipped) * 2 > len(items):
+        raise InputError(
+            f"{source}: {len(skipped)} of {len(items)} items are not arXiv papers "
+            f"(first: {skipped[0]}); refusing the feed"
+        )
+    return Listing(
+        categories=categories,
+        date=_announce_date(parsed, source),
+        papers=papers,
+        skipped=skipped,
+        clipped=[note for paper, note in items if paper is not None and note],
+    )
 
 
 PARALLEL_FROM = 600  # items; below this a second process costs more than it saves
@@ -82,13 +112,13 @@ def _split_items(data: bytes) -> tuple[bytes, bytes] | None:
     return head + data[first:middle] + tail, head + data[middle:last] + tail
 
 
-def _parse_part(data: bytes, source: str) -> tuple[Any, list[Paper]]:
+def _parse_part(data: bytes, source: str) -> tuple[Any, list[Item]]:
     parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
     _check_format(parsed, data, source)
     return parsed, [_paper(entry, source) for entry in parsed.entries]
 
 
-def _papers_of(data: bytes, source: str) -> list[Paper]:
+def _papers_of(data: bytes, source: str) -> list[Item]:
     return _parse_part(data, source)[1]
 
 
@@ -133,28 +163,48 @@ def _announce_date(parsed: Any, source: str) -> dt.date:
     raise InputError(f"{source}: the feed has no announcement date (channel pubDate)")
 
 
-def _paper(entry: Any, source: str) -> Paper:
-    description = entry.get("summary", "")
+Item = tuple[Paper | None, str]  # a paper and what was cut from it, or None and why it was skipped
+
+
+def _paper(entry: Any, source: str) -> Item:
+    """The item as a Paper, or None and a line naming the item and why it was skipped."""
+    description = clean(entry.get("summary", ""))
     match = _DESCRIPTION.match(description)
-    guid = _GUID.match(entry.get("id", ""))
+    guid = _GUID.match(clean(entry.get("id", "")))
     ident = match or guid
+    title = _one_line(clean(entry.get("title", "")))
+    shown = repr(title[:60]) if title else "an item"
     if ident is None:
-        raise InputError(f"{source}: an item has no arXiv identifier: {entry.get('title', '')!r}")
+        return None, f"{shown} has no arXiv identifier"
+    if not valid_id(ident["id"]):
+        return None, f"{shown} has an id that is not arXiv's: {ident['id'][:60]!r}"
+    if not title:
+        return None, f"{ident['id']} has no title"
     announce_type = entry.get("arxiv_announce_type") or (match["type"] if match else None)
     if announce_type not in ANNOUNCE_ORDER:
         raise InputError(f"{source}: unknown announce type {announce_type!r} for {ident['id']}")
+    categories = [clean(tag["term"]).strip() for tag in entry.get("tags", []) if tag.get("term")]
+    bad = [c for c in categories if not valid_category(c)]
+    if bad or not categories:
+        return None, f"{ident['id']} has a category that is not arXiv's: {(bad or [''])[0][:60]!r}"
     abstract = description[match.end() :] if match else description
-    return Paper(
+    title, title_cut = clip(title, MAX_TITLE_CHARS)
+    abstract, abstract_cut = clip(_one_line(abstract), MAX_ABSTRACT_CHARS)
+    cut = [f"title to {MAX_TITLE_CHARS}"] * title_cut + [
+        f"abstract to {MAX_ABSTRACT_CHARS}"
+    ] * abstract_cut
+    paper = Paper(
         id=ident["id"],
         version=int(ident["version"]),
         announce_type=announce_type,
-        title=_one_line(entry.get("title", "")),
-        authors=split_authors(entry.get("author", "")),
-        categories=[tag["term"] for tag in entry.get("tags", []) if tag.get("term")],
-        abstract=_one_line(abstract),
-        doi=entry.get("arxiv_doi") or None,
-        journal_ref=entry.get("arxiv_journal_reference") or None,
+        title=title,
+        authors=split_authors(clean(entry.get("author", "")))[:MAX_AUTHORS],
+        categories=categories,
+        abstract=abstract,
+        doi=clean(entry.get("arxiv_doi") or "") or None,
+        journal_ref=clean(entry.get("arxiv_journal_reference") or "") or None,
     )
+    return paper, f"{ident['id']}: cut the {' and '.join(cut)} characters" if cut else ""
 
 
 def _one_line(text: str) -> str:

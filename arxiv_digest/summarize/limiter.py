@@ -61,7 +61,7 @@ class TokenBucket:
 class ConcurrencyGate:
     """How many requests may be in flight: a fixed number, or a limit that adapts (AIMD).
 
-    Adaptive mode starts low and grows by one per answer while latency stays near the best seen
+    Adaptive mode starts low and grows by two per answer while latency stays near the best seen
     (slow start), then by one per round trip; it shrinks by a quarter when the smoothed latency
     rises past ``tolerance`` × that baseline (the endpoint is queueing our requests) and by half
     on 429 or a timeout, at most once per round trip, as TCP and Netflix's concurrency-limits do.
@@ -133,7 +133,7 @@ class ConcurrencyGate:
         if self._smoothed > self.tolerance * self._baseline:
             self._cut(0.75, self._smoothed)
         elif self._slow_start:
-            self.limit = min(self.cap, self.limit + 1)
+            self.limit = min(self.cap, self.limit + 2)  # triples per round trip
         else:
             self.limit = min(self.cap, self.limit + 1 / self.limit)
 

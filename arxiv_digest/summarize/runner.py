@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -28,6 +29,8 @@ from arxiv_digest.summarize.validate import (
     extract_json,
     prompt_placeholders,
 )
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -189,7 +192,7 @@ class Summarizer:
         try:
             completion = await self._call(client, key, paper.id, messages, estimate)
             try:
-                summary = check_answer(completion.text, self.limits)
+                summary = read_answer(completion.text, self.limits)
             except AnswerError as error:
                 # one corrective turn: show the model its answer and what was wrong with it
                 retry = [
@@ -198,7 +201,7 @@ class Summarizer:
                     {"role": "user", "content": corrective_message(error, self.limits)},
                 ]
                 completion = await self._call(client, key, paper.id, retry, estimate)
-                summary = check_answer(completion.text, self.limits)
+                summary = read_answer(completion.text, self.limits)
         except (LLMError, AnswerError) as exc:
             reason = str(exc) if isinstance(exc, LLMError) else f"answer rejected: {exc}"
             self.cache.record_failure(key, paper.id, reason)
@@ -222,7 +225,7 @@ class Summarizer:
             completion = await self._call(
                 client, key, ids, messages, _estimate(messages, max_tokens), max_tokens
             )
-            items = extract_json(completion.text).get("papers")
+            items = safely(extract_json, completion.text, ("papers",)).get("papers")
         except (LLMError, AnswerError):
             return {}, papers
         by_id: dict[str, object] = {}
@@ -234,7 +237,7 @@ class Summarizer:
         for paper in papers:
             item = by_id.get(paper.versioned_id) or by_id.get(paper.id)
             try:
-                summary = check_fields(item, self.limits)
+                summary = safely(check_fields, item, self.limits)
             except AnswerError:
                 rest.append(paper)
                 continue
@@ -263,6 +266,20 @@ class Summarizer:
             completion.latency,
         )
         return completion
+
+
+def safely(read: Callable[..., T], *args: Any) -> T:
+    """Whatever an answer holds can fail only its paper, never the run."""
+    try:
+        return read(*args)
+    except AnswerError:
+        raise
+    except Exception as exc:  # RecursionError, pydantic or json internals on hostile input
+        raise AnswerError(f"回答无法读取（{type(exc).__name__}）") from None
+
+
+def read_answer(text: str, limits: Limits) -> Summary:
+    return safely(check_answer, text, limits)
 
 
 def _estimate(messages: list[dict[str, str]], max_tokens: int) -> int:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ValidationError, field_validator
 
 from arxiv_digest.models import Summary
+from arxiv_digest.untrusted import MAX_ANSWER_CHARS, clean
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.IGNORECASE)
@@ -108,7 +109,7 @@ def json_objects(text: str) -> list[dict[str, object]]:
 
 def candidates(text: str, keys: tuple[str, ...] = ("summary", "tags")) -> list[dict[str, object]]:
     """The objects that carry the answer's keys (an echoed example may come first)."""
-    body = _FENCE.sub("", strip_thinking(text).strip())
+    body = _FENCE.sub("", strip_thinking(text[: MAX_ANSWER_CHARS * 20]).strip())
     objects = json_objects(body)
     if not objects:
         raise AnswerError("回答中没有 JSON 对象")
@@ -157,7 +158,7 @@ def check_answer(text: str, limits: Limits | None = None) -> Summary:
     nothing; when none passes, the last one's problem is what the model is told.
     """
     error: AnswerError | None = None
-    for data in candidates(text):
+    for data in candidates(text[:MAX_ANSWER_CHARS]):  # a longer answer is no summary
         try:
             return check_fields(data, limits)
         except AnswerError as exc:
@@ -181,7 +182,7 @@ def check_fields(data: object, limits: Limits | None = None) -> Summary:
             f"JSON 需要字段 tags（字符串数组）和 summary（字符串）：{fields}"
         ) from None
 
-    raw = answer.summary.strip()
+    raw = clean(answer.summary).strip()
     if _LIST_OR_HEADING.search(raw.replace("**", "")):
         raise AnswerError("summary 必须是一段连续的文字，不能有标题或列表")
     summary = clean_summary(raw)
@@ -197,7 +198,7 @@ def check_fields(data: object, limits: Limits | None = None) -> Summary:
             f"summary 太长（{length} 字），应为 {limits.min_chars}–{limits.max_chars} 字"
         )
 
-    tags = list(dict.fromkeys(t for t in (clean_tag(t) for t in answer.tags) if t))
+    tags = list(dict.fromkeys(t for t in (clean_tag(clean(t)) for t in answer.tags) if t))
     if not tags:
         raise AnswerError("tags 需要 1–3 个中文标签")
     tags = tags[: limits.max_tags]

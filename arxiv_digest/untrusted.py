@@ -1,0 +1,49 @@
+"""Text from the feed, the export API and the model is untrusted: the rules for letting it in.
+
+Cleaning happens where text enters (sources, the answer check), escaping where it leaves
+(render); both read their rules from here so the two ends agree.
+"""
+
+from __future__ import annotations
+
+import re
+
+# new-style 2504.17830 (4+4 digits until 2014, 4+5 since); old-style hep-ex/0307015, math.AG/0601001
+ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7})$")
+# cs.SD, eess.AS, hep-ex, astro-ph.CO, cond-mat.stat-mech, physics.atom-ph, q-bio.NC
+CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]+(?:-[a-z]+)*)?$")
+
+# C0 controls but tab and newline, DEL, C1 controls; bidi embeddings, overrides and isolates;
+# zero-width characters and the BOM: invisible, and able to make text read other than it is
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+)
+
+MAX_FEED_BYTES = 32 * 1024 * 1024  # arXiv's largest daily feed is a few MB
+MAX_TITLE_CHARS = 1_000
+MAX_ABSTRACT_CHARS = 6_000  # arXiv caps abstracts at 1,920 characters
+MAX_COMMENT_CHARS = 1_000
+MAX_AUTHORS = 500
+MAX_ANSWER_CHARS = 20_000  # far above any answer within max_tokens that we keep
+
+
+def clean(text: str) -> str:
+    """The text without control, bidi-override and zero-width characters."""
+    return _INVISIBLE.sub("", text)
+
+
+def clip(text: str, limit: int) -> tuple[str, bool]:
+    """At most ``limit`` characters, cut at a space where one is near, marked with …."""
+    if len(text) <= limit:
+        return text, False
+    cut = text[:limit]
+    space = cut.rfind(" ", limit - 200)
+    return (cut[:space] if space > 0 else cut).rstrip() + " …", True
+
+
+def valid_id(value: str) -> bool:
+    return bool(ARXIV_ID.match(value))
+
+
+def valid_category(value: str) -> bool:
+    return bool(CATEGORY.match(value))
