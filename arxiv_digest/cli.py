@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from arxiv_digest.categories import CATEGORY_NAMES
 from arxiv_digest.config import load_settings
@@ -25,12 +29,28 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)  # a log line stays one line
 
 
 def fail(exc: DigestError) -> typer.Exit:
-    console.print(f"[red]error:[/] {exc}", soft_wrap=True)
+    console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
     return typer.Exit(exc.exit_code)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, like Ctrl-C: a run stops the same way for both."""
+
+
+@contextlib.contextmanager
+def interrupts() -> Iterator[None]:
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def parse_date(value: str | None) -> dt.date | None:
@@ -96,18 +116,26 @@ def summarize(
         no_enrich=no_enrich,
         force=force,
     )
+    pipeline: Pipeline | None = None
     try:
-        settings = load_settings(
-            config,
-            output=output,
-            model=model,
-            concurrency=concurrency,
-            rpm=rpm,
-            batch_size=batch_size,
-        )
-        outcome = Pipeline(settings, console).run(request)
+        with interrupts():
+            settings = load_settings(
+                config,
+                output=output,
+                model=model,
+                concurrency=concurrency,
+                rpm=rpm,
+                batch_size=batch_size,
+            )
+            pipeline = Pipeline(settings, console)
+            outcome = pipeline.run(request)
     except DigestError as exc:
         raise fail(exc) from None
+    except KeyboardInterrupt as exc:
+        done, total = pipeline.progress() if pipeline is not None else (0, 0)
+        what = f"{done} of {total} summarized and cached" if total else "nothing summarized yet"
+        console.print(f"interrupted: {what}; run again to finish", markup=False)
+        raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
     for line in failure_lines(outcome.failed):
         console.print(line, soft_wrap=True, markup=False)
     raise typer.Exit(outcome.exit_code)
@@ -149,20 +177,26 @@ def render(
         paths = [p for p in paths if p.stem in group]
     if not paths:
         raise fail(InputError(f"no digests in {folder}"))
-    for path in paths:
-        try:
-            digest = load_digest(path)
-        except (OSError, ValueError, KeyError) as exc:
-            raise fail(InputError(f"{path}: not a digest JSON ({exc})")) from None
-        atomic_write(path.with_suffix(".md"), render_digest(digest))
-        console.print(f"rendered {path.with_suffix('.md')}")
-    write_index(output)
+    try:
+        for path in paths:
+            try:
+                digest = load_digest(path)
+            except (OSError, ValueError, KeyError) as exc:
+                raise InputError(f"{path}: not a digest JSON ({exc})") from None
+            atomic_write(path.with_suffix(".md"), render_digest(digest))
+            console.print(f"rendered {path.with_suffix('.md')}")
+        write_index(output)
+    except DigestError as exc:
+        raise fail(exc) from None
 
 
 @app.command()
 def index(output: OutputOption = Path("output")) -> None:
     """Rebuild output/README.md, the index of days, from what is on disk."""
-    console.print(f"wrote {write_index(output)}")
+    try:
+        console.print(f"wrote {write_index(output)}")
+    except DigestError as exc:
+        raise fail(exc) from None
 
 
 @app.command("cache-stats")
@@ -171,11 +205,11 @@ def cache_stats(config: Annotated[Path | None, typer.Option("--config")] = None)
     try:
         settings = load_settings(config)
         cache = SummaryCache(settings.cache)
+        stats = cache.stats()
+        reasons = cache.failure_reasons()
+        cache.close()
     except DigestError as exc:
         raise fail(exc) from None
-    stats = cache.stats()
-    reasons = cache.failure_reasons()
-    cache.close()
     typer.echo(
         f"cache {stats.path}: {stats.summaries} summaries, {stats.calls} calls, "
         f"{stats.prompt_tokens} prompt / {stats.completion_tokens} completion tokens, "

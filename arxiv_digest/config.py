@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +30,8 @@ from arxiv_digest.models import Group
 from arxiv_digest.summarize.providers import default_model
 
 DEFAULT_CONFIG = Path("arxiv-digest.toml")
+GROUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+INTERNAL = {"model_chosen"}  # fields that are not settings
 
 
 def default_cache_path() -> Path:
@@ -78,6 +82,7 @@ class Settings(BaseSettings):
     rss_url: str = "https://rss.arxiv.org/rss"
     api_url: str = "https://export.arxiv.org/api/query"
     output: Path = Path("output")
+    lock_wait: float = Field(default=300.0, ge=0)  # seconds to wait for another run to finish
 
     groups: list[Group] = []
     category_names: dict[str, str] = {}
@@ -107,6 +112,21 @@ class Settings(BaseSettings):
         if not self.model:
             self.model = default_model(self.base_url)
             self.model_chosen = True
+        return self
+
+    @model_validator(mode="after")
+    def _group_names(self) -> Settings:
+        """Group names become file names: no path, no hidden file, no two alike."""
+        seen: set[str] = set()
+        for group in self.groups:
+            if not GROUP_NAME.match(group.name) or ".." in group.name:
+                raise ValueError(
+                    f"group name {group.name!r} must match [A-Za-z0-9][A-Za-z0-9._-]* "
+                    "(it becomes output/DATE/NAME.md)"
+                )
+            if group.name in seen:
+                raise ValueError(f"two groups are named {group.name!r}")
+            seen.add(group.name)
         return self
 
     model_chosen: bool = False  # True when the model came from the provider table
@@ -144,17 +164,57 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
         raise ConfigError(f"config file not found: {config}")
     if path is not None:
         try:
-            tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        check_keys(data, path)
 
     class _Settings(Settings):
         model_config = SettingsConfigDict(toml_file=path)
 
     given = {key: value for key, value in overrides.items() if value is not None}
     try:
-        return _Settings(**given)
+        settings = _Settings(**given)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(f"bad setting {where}: {first['msg']}") from exc
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"bad setting {where}: {message}" if where else message) from None
+    settings.api_key = checked_key(settings.api_key)
+    return settings
+
+
+def check_keys(data: dict[str, Any], path: Path) -> None:
+    """A misspelt key is an error naming the closest known one, never silently ignored."""
+    top = set(Settings.model_fields) - INTERNAL
+    group_keys = set(Group.model_fields)
+    for key in data:
+        if key == "api_key":
+            raise ConfigError(f"{path}: the API key never goes in this file; set OPENAI_API_KEY")
+        if key not in top:
+            raise ConfigError(f"{path}: unknown key {key!r}{_closest(key, top)}")
+    for number, group in enumerate(data.get("groups") or [], start=1):
+        for key in group if isinstance(group, dict) else []:
+            if key not in group_keys:
+                raise ConfigError(
+                    f"{path}: unknown key {key!r} in group {number}{_closest(key, group_keys)}"
+                )
+
+
+def _closest(key: str, known: set[str]) -> str:
+    match = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]}?)" if match else ""
+
+
+def checked_key(key: SecretStr | None) -> SecretStr | None:
+    """Surrounding whitespace (a pasted newline) is dropped; anything else unprintable is an
+    error that names the position, never the key."""
+    if key is None:
+        return None
+    value = key.get_secret_value().strip()
+    for position, char in enumerate(value, start=1):
+        if not (char.isascii() and char.isprintable()):
+            raise ConfigError(
+                f"OPENAI_API_KEY contains a non-printable character at position {position}"
+            )
+    return SecretStr(value) if value else None

@@ -32,6 +32,12 @@ class EndpointDownError(DigestError):
     exit_code = 3
 
 
+class StorageError(DigestError):
+    """The output folder or the cache could not be written or read: exit 4, old files kept."""
+
+    exit_code = 4
+
+
 class LLMError(Exception):
     """One paper's request failed for good (after retries, or not worth retrying)."""
 

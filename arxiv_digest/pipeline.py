@@ -20,7 +20,7 @@ from arxiv_digest.select import select
 from arxiv_digest.sources.api import ExportApi, enrich
 from arxiv_digest.sources.feed import fetch_feed, parse_feed
 from arxiv_digest.sources.http import HttpFetcher
-from arxiv_digest.storage import last_published, write_digest
+from arxiv_digest.storage import last_published, run_lock, write_digest
 from arxiv_digest.summarize.cache import SummaryCache
 from arxiv_digest.summarize.prompts import Prompts, find_prompts_dir
 
@@ -126,6 +126,24 @@ class Pipeline:
         return self._http
 
     def run(self, request: Request) -> Outcome:
+        """The whole day under a lock next to the cache: a second run waits, then gives up, so
+        no paper is ever asked twice and no digest written by two runs at once."""
+        if request.no_llm:
+            return self._run(request)  # no cache, no calls: nothing to share
+        lock = self.settings.cache.with_name(self.settings.cache.name + ".lock")
+        with run_lock(lock, self.settings.lock_wait, self._say):
+            return self._run(request)
+
+    def _say(self, text: str) -> None:
+        self.console.print(f"[yellow]{escape(text)}[/]", soft_wrap=True)
+
+    def progress(self) -> tuple[int, int]:
+        """(papers with a summary cached, papers to summarize) so far, for an interrupted run."""
+        if self.summarizer is None:
+            return 0, 0
+        return self.summarizer.kept, self.summarizer.total
+
+    def _run(self, request: Request) -> Outcome:
         if not request.no_llm:
             self.summarizer = self._summarizer()
         feed = read_feed_file(request.feed) if request.feed else None
@@ -164,7 +182,13 @@ class Pipeline:
         from arxiv_digest.summarize.runner import Summarizer  # openai is slow to import
 
         prompts = Prompts.load(find_prompts_dir(self.settings.prompts_dir))
-        return Summarizer(self.settings, prompts, SummaryCache(self.settings.cache), self.console)
+        cache = SummaryCache(self.settings.cache)
+        if cache.moved_aside is not None:
+            self.console.print(
+                f"[yellow]warning:[/] the summary cache {escape(str(cache.path))} was not a "
+                f"database; moved it to {escape(str(cache.moved_aside))} and started a new one"
+            )
+        return Summarizer(self.settings, prompts, cache, self.console)
 
     def _job(self, group: Group, feed: Listing | None) -> Job:
         if feed is None:

@@ -18,15 +18,19 @@ _BACKSLASH = re.compile(r"\\(?=[!-/:-@\[-`{-~]|$)")
 
 
 # what GitHub turns into a link by itself: scheme://…, www.…, and e-mail addresses
+# (ASCII only: a URL ends where Chinese text resumes, and a code span must not swallow it)
 _AUTOLINK = re.compile(
-    r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s`<>]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+    r"(?:[a-z][a-z0-9+.-]*://|www\.)[!-~]*|[A-Za-z0-9.+_-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+",
     re.IGNORECASE,
 )
 
 
 def escape(text: str) -> str:
     """Backslash-escape Markdown syntax so the text renders as itself, on one line."""
-    text = " ".join(clean(text).split())
+    return _escape(" ".join(clean(text).split()))
+
+
+def _escape(text: str) -> str:
     if "\\" in text:
         text = _BACKSLASH.sub(r"\\\\", text)  # before the escapes below add their own
     return text.translate(_ESCAPES)
@@ -39,9 +43,10 @@ def escape_unlinked(text: str) -> str:
     last = 0
     text = " ".join(clean(text).split())
     for match in _AUTOLINK.finditer(text):
-        parts += [escape(text[last : match.start()]), f"`{match.group()}`"]
+        url = match.group().replace("`", "")
+        parts += [_escape(text[last : match.start()]), f"`{url}`" if url else ""]
         last = match.end()
-    parts.append(escape(text[last:]))
+    parts.append(_escape(text[last:]))
     return "".join(parts)
 
 

@@ -15,7 +15,7 @@ import feedparser
 
 from arxiv_digest.errors import ApiError
 from arxiv_digest.models import Paper
-from arxiv_digest.sources.http import HttpFetcher, RetryableHTTPError
+from arxiv_digest.sources.http import HTTPFailure, HttpFetcher
 from arxiv_digest.untrusted import MAX_COMMENT_CHARS, clean, clip
 
 MAX_BATCH = 100
@@ -64,7 +64,7 @@ class ExportApi:
         params = {"id_list": ",".join(batch), "max_results": str(len(batch)), "start": "0"}
         try:
             response = self.http.get(self.url, params=params)
-        except RetryableHTTPError as exc:
+        except HTTPFailure as exc:
             raise ApiError(f"export API unavailable: {exc}") from exc
         finally:
             self._last_request = self._clock()

@@ -18,7 +18,7 @@ import feedparser
 
 from arxiv_digest.errors import FetchError, InputError
 from arxiv_digest.models import ANNOUNCE_ORDER, Listing, Paper
-from arxiv_digest.sources.http import HttpFetcher, RetryableHTTPError
+from arxiv_digest.sources.http import HTTPFailure, HttpFetcher
 from arxiv_digest.untrusted import (
     MAX_ABSTRACT_CHARS,
     MAX_AUTHORS,
@@ -48,7 +48,7 @@ def fetch_feed(http: HttpFetcher, rss_url: str, categories: list[str]) -> bytes:
     url = feed_url(rss_url, categories)
     try:
         response = http.get(url)
-    except RetryableHTTPError as exc:
+    except HTTPFailure as exc:
         raise FetchError(f"could not download {url}: {exc}") from exc
     if response.status_code != 200:
         raise FetchError(f"could not download {url}: HTTP {response.status_code}")

@@ -14,7 +14,11 @@ USER_AGENT = (
 )
 
 
-class RetryableHTTPError(Exception):
+class HTTPFailure(Exception):
+    """No usable answer from arXiv (a redirect loop, a bad URL): not worth trying again."""
+
+
+class RetryableHTTPError(HTTPFailure):
     """A 429/5xx (or a network failure) worth trying again."""
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
@@ -62,6 +66,10 @@ class HttpFetcher:
             response = self.client.get(url, params=params)
         except httpx.TransportError as exc:
             raise RetryableHTTPError(f"{type(exc).__name__}: {exc or 'no answer'}") from exc
+        except httpx.TooManyRedirects:
+            raise HTTPFailure(f"redirect loop at {url}") from None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise HTTPFailure(f"{type(exc).__name__}: {exc}") from None
         if response.status_code == 429 or response.status_code >= 500:
             raise RetryableHTTPError(
                 f"HTTP {response.status_code} from {response.url.host}",

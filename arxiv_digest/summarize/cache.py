@@ -7,14 +7,16 @@ summary it finished.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from arxiv_digest.errors import ConfigError
+from arxiv_digest.errors import StorageError
 from arxiv_digest.models import Paper, Summary
 
 SCHEMA = """
@@ -65,28 +67,76 @@ class CacheStats:
 
 
 class SummaryCache:
-    def __init__(self, path: Path) -> None:
+    """Every SQLite or OS error surfaces as StorageError (exit 4) naming the file.
+
+    A file that is not a database at all (truncated, overwritten) is moved aside with a warning
+    and the cache rebuilt: it held nothing readable, and a daily job should not stop for it.
+    """
+
+    def __init__(self, path: Path, busy_timeout: float = 10.0) -> None:
         self.path = path
+        self.busy_timeout = busy_timeout  # how long to wait for another program's write lock
+        self.moved_aside: Path | None = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA busy_timeout=10000")
-            self.db.executescript(SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(f"cannot open the summary cache {path}: {exc}") from exc
+            self.db = self._open()
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) or not path.is_file():
+                raise self._error(exc, "cannot open") from None
+            self.moved_aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
+            try:
+                path.rename(self.moved_aside)
+                for suffix in ("-wal", "-shm"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+                self.db = self._open()
+            except (OSError, sqlite3.Error) as again:
+                raise self._error(again, "cannot rebuild") from None
+        except OSError as exc:
+            raise StorageError(f"cannot open the summary cache {path}: {exc.strerror}") from None
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            db.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(SCHEMA)
+        except sqlite3.Error:
+            db.close()
+            raise
+        return db
+
+    def _error(self, exc: sqlite3.Error, doing: str) -> StorageError:
+        text = str(exc)
+        if "readonly" in text or "read-only" in text:
+            hint = "it is read-only; make it writable or set ARXIV_DIGEST_CACHE"
+        elif "locked" in text or "busy" in text:
+            hint = "another process holds it locked; try again when it has finished"
+        elif "malformed" in text or "not a database" in text:
+            hint = f"it is damaged; move it aside (mv {self.path} {self.path}.bad) and run again"
+        else:
+            hint = text
+        return StorageError(f"{doing} the summary cache {self.path}: {hint}")
+
+    @contextlib.contextmanager
+    def _guard(self, doing: str) -> Iterator[None]:
+        """sqlite3 errors inside become this cache's StorageError."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise self._error(exc, doing) from None
 
     def get(self, key: str) -> Summary | None:
-        row = self.db.execute(
-            "SELECT tags, summary FROM summaries WHERE key = ?", (key,)
-        ).fetchone()
+        with self._guard("cannot read"):
+            row = self.db.execute(
+                "SELECT tags, summary FROM summaries WHERE key = ?", (key,)
+            ).fetchone()
         if row is None:
             return None
         return Summary(tags=json.loads(row[0]), summary=row[1])
 
     def put(self, key: str, paper: Paper, model: str, prompt: str, summary: Summary) -> None:
-        with self.db:
+        with self._guard("cannot write"), self.db:
             self.db.execute(
                 "INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -111,20 +161,27 @@ class SummaryCache:
         completion_tokens: int,
         latency: float,
     ) -> None:
-        self.db.execute(
-            "INSERT INTO calls (key, paper_id, model, outcome, prompt_tokens, completion_tokens,"
-            " latency, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (key, paper_id, model, outcome, prompt_tokens, completion_tokens, latency, time.time()),
-        )
+        with self._guard("cannot write"):
+            self.db.execute(
+                "INSERT INTO calls (key, paper_id, model, outcome, prompt_tokens,"
+                " completion_tokens, latency, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, paper_id, model, outcome, prompt_tokens, completion_tokens, latency,
+                 time.time()),
+            )  # fmt: skip
 
     def record_failure(self, key: str, paper_id: str, reason: str) -> None:
-        self.db.execute(
-            "INSERT INTO failures VALUES (?, ?, ?, 1, ?) ON CONFLICT(key) DO UPDATE SET "
-            "reason = excluded.reason, runs = runs + 1, updated = excluded.updated",
-            (key, paper_id, reason, time.time()),
-        )
+        with self._guard("cannot write"):
+            self.db.execute(
+                "INSERT INTO failures VALUES (?, ?, ?, 1, ?) ON CONFLICT(key) DO UPDATE SET "
+                "reason = excluded.reason, runs = runs + 1, updated = excluded.updated",
+                (key, paper_id, reason, time.time()),
+            )
 
     def stats(self) -> CacheStats:
+        with self._guard("cannot read"):
+            return self._stats()
+
+    def _stats(self) -> CacheStats:
         summaries = self.db.execute("SELECT COUNT(*) FROM summaries").fetchone()[0]
         calls, prompt, completion = self.db.execute(
             "SELECT COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0)"
@@ -135,10 +192,13 @@ class SummaryCache:
 
     def failure_reasons(self) -> list[tuple[str, int]]:
         """Papers still failing, grouped by why, most common first."""
-        rows = self.db.execute(
-            "SELECT reason, COUNT(*) FROM failures GROUP BY reason ORDER BY COUNT(*) DESC, reason"
-        ).fetchall()
+        with self._guard("cannot read"):
+            rows = self.db.execute(
+                "SELECT reason, COUNT(*) FROM failures GROUP BY reason"
+                " ORDER BY COUNT(*) DESC, reason"
+            ).fetchall()
         return [(str(reason), int(count)) for reason, count in rows]
 
     def close(self) -> None:
         self.db.close()
+

@@ -111,6 +111,8 @@ class Summarizer:
             placeholders=prompt_placeholders(prompts.system, prompts.template),
         )
         self.stats = RunStats()
+        self.total = 0  # papers this run must have a summary for
+        self.kept = 0  # of which are in the cache now
 
     def key(self, paper: Paper) -> str:
         return cache_key(paper, self.settings.model, self.prompts.fingerprint)
@@ -126,8 +128,8 @@ class Summarizer:
                 todo.append(paper)
             else:
                 entries[paper.id] = _ok(paper, cached)
-        self.stats.papers = len(papers)
-        self.stats.cached = len(papers) - len(todo)
+        self.stats.papers = self.total = len(papers)
+        self.stats.cached = self.kept = len(papers) - len(todo)
         self.stats.asked = len(todo)
         if todo:
             entries.update(asyncio.run(self._ask_all(todo)))
@@ -211,6 +213,7 @@ class Summarizer:
     def _keep(self, key: str, paper: Paper, summary: Summary) -> Entry:
         """Committed to the cache before it counts as done: a killed run loses none of it."""
         self.cache.put(key, paper, self.settings.model, self.prompts.fingerprint, summary)
+        self.kept += 1
         return _ok(paper, summary)
 
     async def _summarize_batch(

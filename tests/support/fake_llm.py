@@ -361,6 +361,14 @@ class FakeLLM:
             return 'JSON 格式：{"tags": ["标签"], "summary": "简介"}\n回答：' + good
         elif mode == "placeholder_tag":  # a weak model copies the fill-in text
             tags = ["1–3 个中文标签"]
+        elif mode == "nested_brackets":  # well inside max_tokens, deeper than any parser
+            return '{"tags": ' + "[" * 1200 + "]" * 1200 + ', "summary": "x"}'
+        elif mode == "controls":  # NUL, a right-to-left override and a zero-width space
+            summary = summary[:10] + "\x00\u202e\u200b" + summary[10:]
+            tags = ["测试\u202e标签", "机器学习"]
+        elif mode == "url":
+            summary = summary + "详情见 https://evil.example/login 或 www.evil.example。"
+            tags = ["见www.x.cn", "机器学习"]
         return json.dumps({"tags": tags, "summary": summary}, ensure_ascii=False)
 
     def batch_content(self, call: Call, ids: list[str], mode: str) -> str:
