@@ -194,9 +194,19 @@ def validate_categories(categories: list[str], known: dict[str, str] | None = No
     names = known if known is not None else CATEGORY_NAMES
     unknown = [c for c in categories if c not in names]
     if unknown:
+        by_case = {code.lower(): code for code in names}
+        hints = [by_case[c.lower()] for c in unknown if c.lower() in by_case]
+        hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
         raise InputError(
-            f"unknown arXiv category {', '.join(unknown)} (see https://arxiv.org/category_taxonomy)"
+            f"unknown arXiv category {', '.join(unknown)}{hint}; "
+            "`arxiv-digest categories` lists them all"
         )
+
+
+def matching(prefix: str, names: dict[str, str] | None = None) -> dict[str, str]:
+    """Categories whose code starts with ``prefix``, in either case."""
+    table = names if names is not None else CATEGORY_NAMES
+    return {code: name for code, name in table.items() if code.lower().startswith(prefix.lower())}
 
 
 def group_title(categories: list[str], names: dict[str, str] | None = None) -> str:

@@ -13,7 +13,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from arxiv_digest.categories import CATEGORY_NAMES
+from arxiv_digest import __version__
+from arxiv_digest.categories import matching
 from arxiv_digest.config import load_settings
 from arxiv_digest.errors import DigestError, InputError
 from arxiv_digest.models import Entry
@@ -28,6 +29,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 console = Console(stderr=True, highlight=False, soft_wrap=True)  # a log line stays one line
 
@@ -173,10 +175,15 @@ def render(
     """Rewrite a day's Markdown from its JSON (after a renderer update), no network needed."""
     folder = output / (parse_date(date) or dt.date.min).isoformat()
     paths = sorted(folder.glob("*.json"))
-    if group:
-        paths = [p for p in paths if p.stem in group]
     if not paths:
         raise fail(InputError(f"no digests in {folder}"))
+    if group:
+        missing = [name for name in group if name not in {p.stem for p in paths}]
+        if missing:
+            there = ", ".join(p.stem for p in paths)
+            raise fail(InputError(f"no digest for group {', '.join(missing)} in {folder} "
+                                  f"(there: {there})"))
+        paths = [p for p in paths if p.stem in group]
     try:
         for path in paths:
             try:
@@ -224,11 +231,25 @@ def categories(
     prefix: Annotated[str, typer.Argument(help="Only categories starting with this.")] = "",
 ) -> None:
     """The arXiv categories and the Chinese names used for ad-hoc -c groups."""
-    for code, name in CATEGORY_NAMES.items():
-        if code.startswith(prefix):
-            typer.echo(f"{code:20} {name}")
+    found = matching(prefix)
+    if not found:
+        console.print(f"no arXiv category starts with {prefix!r}", markup=False)
+        raise typer.Exit(1)
+    for code, name in found.items():
+        typer.echo(f"{code:20} {name}")
+
+
+def show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"arxiv-digest {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
-def main() -> None:
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=show_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
     """arxiv-digest: the day's arXiv announcements as a Chinese digest."""

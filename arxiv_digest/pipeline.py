@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from arxiv_digest.categories import group_title, validate_categories
 from arxiv_digest.config import Settings
-from arxiv_digest.errors import ApiError, ConfigError, InputError
+from arxiv_digest.errors import ApiError, ConfigError, FetchError, InputError
 from arxiv_digest.models import Digest, Entry, Group, Listing, Paper
 from arxiv_digest.render.index import write_index
 from arxiv_digest.render.markdown import render_digest
@@ -20,7 +20,7 @@ from arxiv_digest.select import select
 from arxiv_digest.sources.api import ExportApi, enrich
 from arxiv_digest.sources.feed import fetch_feed, parse_feed
 from arxiv_digest.sources.http import HttpFetcher
-from arxiv_digest.storage import last_published, run_lock, write_digest
+from arxiv_digest.storage import last_published, recent_digests, run_lock, write_digest
 from arxiv_digest.summarize.cache import SummaryCache
 from arxiv_digest.summarize.prompts import Prompts, find_prompts_dir
 
@@ -58,10 +58,26 @@ class Job:
 class Outcome:
     written: list[Path] = field(default_factory=list)
     failed: list[Entry] = field(default_factory=list)
+    digests: list[tuple[Digest, Path]] = field(default_factory=list)  # written, with the .md
+    healed: list[tuple[Digest, int]] = field(default_factory=list)  # earlier days, papers fixed
+    unreachable: list[str] = field(default_factory=list)  # groups whose feed could not be had
 
     @property
     def exit_code(self) -> int:
+        if self.unreachable:
+            return 3
         return 1 if self.failed else 0
+
+
+HEAL_DAYS = 7  # how far back failed papers are asked again
+
+
+def _healed(entry: Entry, summaries: dict[str, Entry]) -> Entry:
+    """The failed entry with this run's answer, when it was for the very same version."""
+    new = summaries.get(entry.paper.id)
+    if entry.status != "failed" or new is None or new.paper != entry.paper:
+        return entry
+    return new
 
 
 def adhoc_group(categories: list[str], settings: Settings) -> Group:
@@ -122,7 +138,7 @@ class Pipeline:
     def http(self) -> HttpFetcher:
         """Made on first use: a run from a saved feed without comments never opens one."""
         if self._http is None:
-            self._http = HttpFetcher()
+            self._http = HttpFetcher(on_retry=self._say)
         return self._http
 
     def run(self, request: Request) -> Outcome:
@@ -148,29 +164,66 @@ class Pipeline:
             self.summarizer = self._summarizer()
         feed = read_feed_file(request.feed) if request.feed else None
         groups = resolve_groups(self.settings, request, feed)
-        jobs = [self._job(group, feed) for group in groups]
-        jobs = [job for job in jobs if self._worth_publishing(job, request)]
         outcome = Outcome()
-        if not jobs:
+        jobs = []
+        for group in groups:  # one group's feed failing does not stop the others
+            try:
+                jobs.append(self._job(group, feed))
+            except FetchError as exc:
+                self.console.print(f"[red]error:[/] {escape(str(exc))}; the other groups go on")
+                outcome.unreachable.append(f"{group.name}: {exc}")
+        jobs = [job for job in jobs if self._worth_publishing(job, request)]
+        sick = self._failed_days(jobs, request) if self.summarizer is not None else []
+        if not jobs and not sick:
             return outcome
-        if not request.no_enrich:
+        if jobs and not request.no_enrich:
             self._enrich(jobs)
-        summaries = self._summarize(jobs, request)
+        summaries = self._summarize(jobs, sick, request)
         for job in jobs:
             digest = Digest(
                 date=request.date or job.date,
                 group=job.group,
                 entries=[summaries[paper.id] for paper in job.papers],
             )
-            outcome.written += write_digest(self.settings.output, digest, render_digest(digest))
-            outcome.failed += digest.failed
+            md_path, _ = self._write(digest, outcome)
             stats = digest.stats
             self.console.print(
-                f"{job.group.name}: {stats['new']} new, {stats['replaced']} replaced "
-                f"→ {outcome.written[-2]}"
+                f"{job.group.name}: {stats['new']} new, {stats['replaced']} replaced → {md_path}"
             )
+        for digest in sick:
+            healed = digest.model_copy(
+                update={"entries": [_healed(e, summaries) for e in digest.entries]}
+            )
+            fixed = len(digest.failed) - len(healed.failed)
+            if fixed:
+                self._write(healed, outcome)
+                outcome.healed.append((healed, fixed))
+                self.console.print(
+                    f"{healed.group.name} {healed.date}: {fixed} papers that had failed now "
+                    "summarized; day rewritten"
+                )
+            else:
+                outcome.failed += healed.failed
         write_index(self.settings.output)
         return outcome
+
+    def _write(self, digest: Digest, outcome: Outcome) -> tuple[Path, Path]:
+        md_path, json_path = write_digest(self.settings.output, digest, render_digest(digest))
+        outcome.written += [md_path, json_path]
+        outcome.digests.append((digest, md_path))
+        outcome.failed += digest.failed
+        return md_path, json_path
+
+    def _failed_days(self, jobs: list[Job], request: Request) -> list[Digest]:
+        """Digests of the last HEAL_DAYS days with papers still marked failed, so that
+        "下次运行时重试" holds: their papers are asked again in this run's pool."""
+        writing = {((request.date or job.date), job.group.name) for job in jobs}
+        newest = max((d for d, _ in writing), default=dt.datetime.now(dt.UTC).date())
+        return [
+            digest
+            for digest in recent_digests(self.settings.output, newest, HEAL_DAYS)
+            if digest.failed and (digest.date, digest.group.name) not in writing
+        ]
 
     def _summarizer(self) -> Summarizer:
         """Checked before any download, so a bad setup fails fast and costs nothing."""
@@ -225,6 +278,13 @@ class Pipeline:
     def _enrich(self, jobs: list[Job]) -> None:
         api = ExportApi(self.http, self.settings.api_url)
         ids = [paper.id for job in jobs for paper in job.papers]
+        batches = -(-len(set(ids)) // api.batch_size)
+        if batches > 1:
+            self.console.print(
+                f"fetching comments for {len(set(ids))} papers from the export API "
+                f"({batches} requests, {api.interval:g} s apart as arXiv asks)",
+                markup=False,
+            )
         try:
             metadata = api.lookup(ids)
         except ApiError as exc:
@@ -233,8 +293,11 @@ class Pipeline:
         for job in jobs:
             job.papers = enrich(job.papers, metadata)
 
-    def _summarize(self, jobs: list[Job], request: Request) -> dict[str, Entry]:
-        papers = {paper.id: paper for job in jobs for paper in job.papers}
+    def _summarize(
+        self, jobs: list[Job], sick: list[Digest], request: Request
+    ) -> dict[str, Entry]:
+        papers = {e.paper.id: e.paper for digest in sick for e in digest.failed}
+        papers.update({paper.id: paper for job in jobs for paper in job.papers})
         if self.summarizer is None:
             return {pid: Entry(paper=p, status="skipped") for pid, p in papers.items()}
         entries = self.summarizer.run(list(papers.values()))

@@ -117,6 +117,21 @@ def last_published(output: Path, group: str, before: dt.date) -> Digest | None:
     return None
 
 
+def recent_digests(output: Path, newest: dt.date, days: int) -> list[Digest]:
+    """Every readable digest of the ``days`` days up to and including ``newest``."""
+    oldest = (newest - dt.timedelta(days=days)).isoformat()
+    found = []
+    for day in day_dirs(output):
+        if not oldest <= day.name <= newest.isoformat():
+            continue
+        for path in sorted(day.glob("*.json")):
+            try:
+                found.append(load_digest(path))
+            except (OSError, ValueError, KeyError):
+                continue  # not ours, or hand-edited: left alone
+    return found
+
+
 def write_digest(output: Path, digest: Digest, markdown: str) -> tuple[Path, Path]:
     """A day's .md and .json, replaced together."""
     md_path, json_path = digest_paths(output, digest.date, digest.group.name)

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop_after_delay
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+)
 
 from arxiv_digest import __version__
 from arxiv_digest.retrying import retry_after_seconds, wait_retry_after
@@ -37,6 +45,7 @@ class HttpFetcher:
         backoff: float = 2.0,
         max_total: float = 300.0,
         transport: httpx.BaseTransport | None = None,
+        on_retry: Callable[[str], None] | None = None,
     ) -> None:
         self.client = httpx.Client(
             headers={"User-Agent": USER_AGENT},
@@ -47,6 +56,7 @@ class HttpFetcher:
         self.attempts = attempts
         self.backoff = backoff
         self.max_total = max_total
+        self.on_retry = on_retry  # told of each wait, so a log shows why a run is slow
 
     def get(self, url: str, params: dict[str, str] | None = None) -> httpx.Response:
         """The final response unless 429/5xx persisted: then RetryableHTTPError."""
@@ -54,12 +64,19 @@ class HttpFetcher:
             stop=stop_after_attempt(self.attempts) | stop_after_delay(self.max_total),
             wait=wait_retry_after(initial=self.backoff, maximum=60.0, cap=self.max_total),
             retry=retry_if_exception_type(RetryableHTTPError),
+            before_sleep=self._announce,
             reraise=True,
         )
         for attempt in retrying:
             with attempt:
                 return self._get_once(url, params)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _announce(self, state: RetryCallState) -> None:
+        if self.on_retry is None or state.outcome is None:
+            return
+        wait = state.next_action.sleep if state.next_action else 0.0
+        self.on_retry(f"{state.outcome.exception()}; trying again in {wait:.0f} s")
 
     def _get_once(self, url: str, params: dict[str, str] | None) -> httpx.Response:
         try:

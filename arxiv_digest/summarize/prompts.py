@@ -19,8 +19,8 @@ BATCH_HEADER = (
     '{{"papers": [{{"id": "arXiv id", "tags": [...], "summary": "..."}}]}}，'
     "papers 是 JSON 数组，每篇一项。\n\n"
 )
-# the repository's own prompts/, for runs from outside a checkout
-BUNDLED = Path(__file__).resolve().parents[2] / "prompts"
+# shipped inside the package (a copy of the repository's prompts/), for runs outside a checkout
+BUNDLED = Path(__file__).resolve().parents[1] / "prompts"
 
 
 def find_prompts_dir(configured: Path | None) -> Path:

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from arxiv_digest.config import Settings
 from arxiv_digest.errors import DigestError, LLMError
 from arxiv_digest.models import Entry, Paper, Summary
 from arxiv_digest.summarize.cache import SummaryCache, cache_key
+from arxiv_digest.summarize.progress import RunProgress
 from arxiv_digest.summarize.prompts import Prompts
 
 if TYPE_CHECKING:
@@ -146,24 +146,16 @@ class Summarizer:
         chunks = [papers[i : i + size] for i in range(0, len(papers), size)] if size > 1 else []
         client.first_wave = min(client.first_wave, len(chunks) or len(papers))
         results: dict[str, Entry] = {}
-        progress = Progress(
-            TextColumn("summarizing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=self.console,
-            transient=True,
-        )
-        task = progress.add_task("summarizing", total=len(papers))
+        progress = RunProgress(self.console, len(papers))
 
         async def one(paper: Paper) -> None:
-            results[paper.id] = await self._summarize(client, paper)
-            progress.advance(task)
+            entry = results[paper.id] = await self._summarize(client, paper)
+            progress.advance(failed=entry.status == "failed")
 
         async def batch(chunk: list[Paper]) -> None:
             done, rest = await self._summarize_batch(client, chunk)
             results.update(done)
-            progress.advance(task, len(done))
+            progress.advance(len(done))
             for paper in rest:  # a bad or missing item is asked again on its own
                 await one(paper)
 
