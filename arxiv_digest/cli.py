@@ -17,10 +17,10 @@ from arxiv_digest import __version__
 from arxiv_digest.categories import matching
 from arxiv_digest.config import load_settings
 from arxiv_digest.errors import DigestError, InputError
-from arxiv_digest.models import Entry
 from arxiv_digest.pipeline import Pipeline, Request
 from arxiv_digest.render.index import write_index
 from arxiv_digest.render.markdown import render_digest
+from arxiv_digest.report import RunReport, failure_lines, write_job_summary
 from arxiv_digest.storage import atomic_write, load_digest
 from arxiv_digest.summarize.cache import SummaryCache
 
@@ -119,6 +119,7 @@ def summarize(
         force=force,
     )
     pipeline: Pipeline | None = None
+    report = RunReport(code=0)
     try:
         with interrupts():
             settings = load_settings(
@@ -130,35 +131,23 @@ def summarize(
                 batch_size=batch_size,
             )
             pipeline = Pipeline(settings, console)
-            outcome = pipeline.run(request)
+            report.code = pipeline.run(request).exit_code
+        for line in failure_lines(pipeline.outcome.failed):
+            console.print(line, markup=False)
     except DigestError as exc:
-        raise fail(exc) from None
+        report.code, report.error = exc.exit_code, str(exc)
+        fail(exc)
     except KeyboardInterrupt as exc:
         done, total = pipeline.progress() if pipeline is not None else (0, 0)
         what = f"{done} of {total} summarized and cached" if total else "nothing summarized yet"
-        console.print(f"interrupted: {what}; run again to finish", markup=False)
-        raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
-    for line in failure_lines(outcome.failed):
-        console.print(line, soft_wrap=True, markup=False)
-    raise typer.Exit(outcome.exit_code)
-
-
-def failure_lines(failed: list[Entry], group_at: int = 3) -> list[str]:
-    """Each failed paper with its reason; a reason many share is one line with the count."""
-    by_reason: dict[str, list[Entry]] = {}
-    for entry in failed:
-        by_reason.setdefault(entry.error or "unknown", []).append(entry)
-    lines = []
-    for reason, entries in by_reason.items():
-        if len(entries) >= group_at:
-            ids = ", ".join(e.paper.versioned_id for e in entries[:5])
-            more = f" and {len(entries) - 5} more" if len(entries) > 5 else ""
-            lines.append(f"{len(entries)} failed: {reason} ({ids}{more})")
-        else:
-            lines += [
-                f"failed: {e.paper.versioned_id} {e.paper.title} — {reason}" for e in entries
-            ]
-    return lines
+        report.error = f"interrupted: {what}; run again to finish"
+        report.code = 143 if isinstance(exc, Terminated) else 130
+        console.print(report.error, markup=False)
+    if pipeline is not None:
+        report.outcome = pipeline.outcome
+        report.stats_line, report.advice = pipeline.llm_report()
+    write_job_summary(report)
+    raise typer.Exit(report.code)
 
 
 OutputOption = Annotated[Path, typer.Option("-o", "--output", help="The output folder.")]

@@ -133,6 +133,7 @@ class Pipeline:
         self.console = console
         self._http = http
         self.summarizer: Summarizer | None = None
+        self.outcome = Outcome()  # filled as the run goes: what a failed run still got done
 
     @property
     def http(self) -> HttpFetcher:
@@ -153,6 +154,13 @@ class Pipeline:
     def _say(self, text: str) -> None:
         self.console.print(f"[yellow]{escape(text)}[/]", soft_wrap=True)
 
+    def llm_report(self) -> tuple[str, list[str]]:
+        """The end-of-run LLM line and advice, once papers were asked ("" when none were)."""
+        if self.summarizer is None or not self.summarizer.stats.papers:
+            return "", []
+        stats = self.summarizer.stats
+        return stats.line(self.settings), stats.advice(self.settings)
+
     def progress(self) -> tuple[int, int]:
         """(papers with a summary cached, papers to summarize) so far, for an interrupted run."""
         if self.summarizer is None:
@@ -164,7 +172,7 @@ class Pipeline:
             self.summarizer = self._summarizer()
         feed = read_feed_file(request.feed) if request.feed else None
         groups = resolve_groups(self.settings, request, feed)
-        outcome = Outcome()
+        outcome = self.outcome
         jobs = []
         for group in groups:  # one group's feed failing does not stop the others
             try:

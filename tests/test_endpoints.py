@@ -195,15 +195,15 @@ def test_a_copied_placeholder_tag_is_rejected_and_the_correction_has_none(
 
 # -- slow, dead and drip-feeding endpoints ---------------------------------------------------
 def test_one_at_a_time_server_loses_nothing_with_auto(llm: FakeLLM, isolated: Path, monkeypatch):
-    monkeypatch.setenv("ARXIV_DIGEST_TIMEOUT", "1")
-    llm.parallel, llm.latency = 1, 0.08
+    monkeypatch.setenv("ARXIV_DIGEST_TIMEOUT", "2")  # 10 queued requests' worth
+    llm.parallel, llm.latency = 1, 0.2
     started = time.monotonic()
-    result = runner.invoke(app, summarize_args(feed_file(isolated, 40)))
+    result = runner.invoke(app, summarize_args(feed_file(isolated, 25)))
     wall = time.monotonic() - started
     assert result.exit_code == 0, result.stderr
     assert "timeout" not in result.stderr
-    assert len(llm.calls) == 40  # no timeouts, so nothing asked twice
-    assert wall < 2.0 * 40 * 0.08  # the server is kept busy: close to N·L
+    assert len(llm.calls) == 25  # no timeouts, so nothing asked twice
+    assert wall < 2.0 * 25 * 0.2  # the server is kept busy: close to N·L
 
 
 def test_fixed_concurrency_queues_past_the_timeout_on_a_one_at_a_time_server(

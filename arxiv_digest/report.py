@@ -1,0 +1,111 @@
+"""The end of a run, for people who were not watching: failure lines grouped by reason, and the
+Markdown job summary GitHub Actions shows on the run's page ($GITHUB_STEP_SUMMARY).
+Called by the CLI with whatever the pipeline got done."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from arxiv_digest.models import Entry
+from arxiv_digest.pipeline import Outcome
+from arxiv_digest.render.markdown import escape
+
+
+@dataclass
+class RunReport:
+    """What happened, gathered by the CLI whatever the run's end."""
+
+    code: int
+    outcome: Outcome | None = None
+    stats_line: str = ""
+    advice: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+def failure_lines(failed: list[Entry], group_at: int = 3) -> list[str]:
+    """Each failed paper with its reason; a reason many share is one line with the count."""
+    by_reason: dict[str, list[Entry]] = {}
+    for entry in failed:
+        by_reason.setdefault(entry.error or "unknown", []).append(entry)
+    lines = []
+    for reason, entries in by_reason.items():
+        if len(entries) >= group_at:
+            ids = ", ".join(e.paper.versioned_id for e in entries[:5])
+            more = f" and {len(entries) - 5} more" if len(entries) > 5 else ""
+            lines.append(f"{len(entries)} failed: {reason} ({ids}{more})")
+        else:
+            lines += [
+                f"failed: {e.paper.versioned_id} {e.paper.title} — {reason}" for e in entries
+            ]
+    return lines
+
+
+VERDICT = {
+    0: "✅ done",
+    1: "⚠️ written; some papers failed and are asked again on the next run",
+    2: "❌ a setup or input problem; nothing was overwritten",
+    3: "❌ arXiv or the LLM endpoint could not be reached",
+    4: "❌ the output or the cache could not be written",
+    130: "⏹️ interrupted",
+    143: "⏹️ interrupted",
+}
+
+
+def job_summary(report: RunReport, env: dict[str, str]) -> str:
+    """Per-group counts, failures with reasons, tokens and cost, links to the day's files."""
+    lines = [f"## arxiv-digest: {VERDICT.get(report.code, f'exit {report.code}')}", ""]
+    if report.error:
+        lines += [f"> {escape(report.error)}", ""]
+    outcome = report.outcome or Outcome()
+    if outcome.digests:
+        lines += [
+            "| day | group | new | replaced | summarized | failed | file |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for digest, md_path in outcome.digests:
+            stats = digest.stats
+            link = f"[{escape(md_path.name)}]({_file_url(md_path, env)})"
+            lines.append(
+                f"| {digest.date} | {escape(digest.group.title)} ({escape(digest.group.name)}) "
+                f"| {stats['new']} | {stats['replaced']} | {stats['ok']} | {stats['failed']} "
+                f"| {link} |"
+            )
+        lines.append("")
+    for digest, fixed in outcome.healed:
+        lines.append(f"- healed {fixed} papers of {digest.date} {escape(digest.group.name)}")
+    for problem in outcome.unreachable:
+        lines.append(f"- ❌ {escape(problem)}")
+    if outcome.failed:
+        lines += ["", "**Failed papers** (asked again on the next run):", ""]
+        lines += [f"- {escape(line)}" for line in failure_lines(outcome.failed)]
+    if report.stats_line:
+        lines += ["", f"LLM: {escape(report.stats_line)}"]
+    for note in report.advice:
+        lines += ["", f"> **note:** {escape(note)}"]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _file_url(path: Path, env: dict[str, str]) -> str:
+    """A link that works on the run's page: the file on the branch the workflow pushes to."""
+    server, repo = env.get("GITHUB_SERVER_URL"), env.get("GITHUB_REPOSITORY")
+    branch = env.get("GITHUB_REF_NAME") or "main"
+    relative = path.as_posix().lstrip("./")
+    if server and repo:
+        return f"{server}/{repo}/blob/{branch}/{relative}"
+    return relative
+
+
+def write_job_summary(report: RunReport, env: dict[str, str] | None = None) -> Path | None:
+    """Appended to $GITHUB_STEP_SUMMARY when Actions set it; nothing otherwise."""
+    env = dict(os.environ) if env is None else env
+    target = env.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return None
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(job_summary(report, env))
+    except OSError:
+        return None  # a summary that cannot be written must not fail the run
+    return Path(target)
