@@ -150,6 +150,20 @@ def summarize(
     raise typer.Exit(report.code)
 
 
+@app.command()
+def doctor(
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Default ./arxiv-digest.toml when present.")
+    ] = None,
+) -> None:
+    """Check the setup end to end: config, key, arXiv, endpoint, model, JSON mode, one paper."""
+    from arxiv_digest.doctor import Doctor
+
+    healthy = Doctor(config, lambda check: typer.echo(check.line())).run()
+    typer.echo("all checks passed" if healthy else "some checks failed: see the ✗ lines")
+    raise typer.Exit(0 if healthy else 1)
+
+
 OutputOption = Annotated[Path, typer.Option("-o", "--output", help="The output folder.")]
 
 

@@ -113,6 +113,7 @@ class FakeLLM:
     refuse_json_mode: bool = False  # response_format unsupported
     reasoning_tokens: int | None = None  # a reasoning model thinks this long before answering
     drip_seconds: float = 3.0  # "drip": blank keep-alive lines this long before the answer
+    models: list[str] | None = None  # GET /v1/models lists these; None: 404, as some servers
 
     def __post_init__(self) -> None:
         self.calls: list[Call] = []
@@ -173,7 +174,11 @@ class FakeLLM:
                 self.close_connection = True
 
             def do_GET(self) -> None:
-                """/stats: what was served, for a benchmark driving this server from outside."""
+                """/v1/models as OpenAI lists them; /stats: what was served, for a benchmark
+                driving this server from outside."""
+                if self.path.rstrip("/").endswith("/models"):
+                    self.models()
+                    return
                 with fake.lock:
                     rows = [
                         [c.at, c.status, c.mode, c.prompt_tokens, c.completion_tokens]
@@ -181,6 +186,28 @@ class FakeLLM:
                     ]
                 data = json.dumps({"calls": rows}).encode()
                 self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def models(self) -> None:
+                auth = self.headers.get("Authorization", "")
+                if fake.fault is not None and fake.fault(Call(-1, {}, 0.0)) in ("401", "403"):
+                    status, body = 401, _error(f"Incorrect API key provided: {auth[7:]}", "auth")
+                elif fake.models is None:
+                    status, body = 404, _error("no route /v1/models", "not_found")
+                else:
+                    status = 200
+                    body = {
+                        "object": "list",
+                        "data": [
+                            {"id": m, "object": "model", "created": 0, "owned_by": "fake"}
+                            for m in fake.models
+                        ],
+                    }
+                data = json.dumps(body).encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

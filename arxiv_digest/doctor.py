@@ -1,0 +1,182 @@
+"""`arxiv-digest doctor`: the check a user runs after setting the secrets, before the first day.
+
+Each line is ✓ or ✗ with the fix; it asks arXiv and the endpoint for real (one small paper's
+worth of tokens) and writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from arxiv_digest.config import Settings, load_settings
+from arxiv_digest.errors import ApiError, DigestError, LLMError
+from arxiv_digest.models import Paper
+from arxiv_digest.sources.api import ExportApi
+from arxiv_digest.sources.feed import fetch_feed, parse_feed
+from arxiv_digest.sources.http import HttpFetcher
+from arxiv_digest.summarize.prompts import Prompts, find_prompts_dir
+from arxiv_digest.summarize.validate import AnswerError, Limits, check_answer
+
+# a real paper (arXiv 2509.08379v1), for a day when the feed has none (weekends)
+SAMPLE = Paper(
+    id="2509.08379",
+    version=1,
+    announce_type="new",
+    title="LatentVoiceGrad: Nonparallel Voice Conversion with Latent "
+    "Diffusion/Flow-Matching Models",
+    authors=["Hirokazu Kameoka", "Takuhiro Kaneko", "Kou Tanaka", "Yuto Kondo"],
+    categories=["cs.SD", "eess.AS"],
+    abstract=(
+        "Previously, we introduced VoiceGrad, a nonparallel voice conversion (VC) technique "
+        "enabling mel-spectrogram conversion from source to target speakers using a score-based "
+        "diffusion model. The concept involves training a score network to predict the gradient "
+        "of the log density of mel-spectrograms from various speakers. VC is executed by "
+        "iteratively adjusting an input mel-spectrogram until resembling the target speaker's. "
+        "However, challenges persist: audio quality needs improvement, and conversion is slower "
+        "compared to modern VC methods designed to operate at very high speeds. To address "
+        "these, we introduce latent diffusion models into VoiceGrad, proposing an improved "
+        "version with reverse diffusion in the autoencoder bottleneck. Additionally, we propose "
+        "using a flow matching model as an alternative to the diffusion model to further speed "
+        "up the conversion process without compromising the conversion quality."
+    ),
+)
+
+
+@dataclass
+class Check:
+    ok: bool
+    text: str
+
+    def line(self) -> str:
+        return f"{'✓' if self.ok else '✗'} {self.text}"
+
+
+class Doctor:
+    def __init__(self, config: Path | None, say: Callable[[Check], None]) -> None:
+        self.config = config
+        self.say = say
+        self.checks: list[Check] = []
+
+    def note(self, ok: bool, text: str) -> bool:
+        check = Check(ok, text)
+        self.checks.append(check)
+        self.say(check)
+        return ok
+
+    def run(self) -> bool:
+        try:
+            settings = load_settings(self.config)
+        except DigestError as exc:
+            self.note(False, f"config: {exc}")
+            return False
+        groups = ", ".join(f"{g.name} ({', '.join(g.categories)})" for g in settings.groups)
+        where = self.config or ("arxiv-digest.toml" if Path("arxiv-digest.toml").exists() else "")
+        self.note(True, f"config {where or '(none: defaults)'}: " + (groups or "no groups yet; "
+                  "add [[groups]] or pass -c to summarize"))  # fmt: skip
+        paper = self.arxiv(settings)
+        if settings.api_key is None:
+            self.note(False, "OPENAI_API_KEY is not set — add it as a repository secret")
+            return False
+        self.note(True, f"OPENAI_API_KEY is set ({len(settings.api_key.get_secret_value())} "
+                  "characters, not shown)")  # fmt: skip
+        if self.endpoint(settings):
+            self.summary(settings, paper)
+        return all(check.ok for check in self.checks)
+
+    # -- arXiv ---------------------------------------------------------------------------------
+    def arxiv(self, settings: Settings) -> Paper:
+        categories = settings.groups[0].categories if settings.groups else ["cs.SD"]
+        paper = SAMPLE
+        with HttpFetcher(timeout=20, attempts=2, backoff=1.0, max_total=40) as http:
+            try:
+                listing = parse_feed(fetch_feed(http, settings.rss_url, categories))
+                self.note(True, f"arXiv feed {'+'.join(categories)}: {len(listing.papers)} "
+                          f"papers announced {listing.date}")  # fmt: skip
+                paper = listing.papers[0] if listing.papers else SAMPLE
+            except DigestError as exc:
+                self.note(False, f"arXiv feed: {exc} — check ARXIV_DIGEST_RSS_URL or try later")
+            try:
+                found = ExportApi(http, settings.api_url).lookup([paper.id])
+                self.note(True, f"arXiv export API: {len(found)} of 1 paper looked up")
+            except ApiError as exc:
+                self.note(False, f"arXiv export API: {exc} — the digest goes on without 备注")
+        return paper
+
+    # -- the endpoint --------------------------------------------------------------------------
+    def endpoint(self, settings: Settings) -> bool:
+        import openai
+
+        from arxiv_digest.summarize.client import OPENAI_DEFAULT_BASE_URL
+        from arxiv_digest.summarize.providers import FIX_KEY, FIX_MODEL
+
+        key = settings.api_key.get_secret_value() if settings.api_key else ""
+        url = settings.base_url or OPENAI_DEFAULT_BASE_URL
+        client = openai.OpenAI(api_key=key, base_url=url, max_retries=0, timeout=30)
+        chosen = " (the provider's usual)" if settings.model_chosen else ""
+        try:
+            models = [m.id for m in client.models.list()]
+        except openai.APIConnectionError as exc:
+            cause = type(exc.__cause__ or exc).__name__
+            return self.note(
+                False, f"cannot reach the LLM endpoint {url}: {cause} — check OPENAI_BASE_URL"
+            )
+        except openai.APIStatusError as exc:
+            if exc.status_code in (401, 403):
+                return self.note(False, f"the endpoint {url} refused the key (HTTP "
+                                 f"{exc.status_code}) — {FIX_KEY}")  # fmt: skip
+            self.note(
+                True,
+                f"endpoint {url} reachable (it lists no models: HTTP {exc.status_code}); "
+                f"model {settings.model}{chosen} is tried below",
+            )
+            return True
+        finally:
+            client.close()
+        self.note(True, f"endpoint {url} reachable, {len(models)} models offered")
+        if settings.model in models:
+            return self.note(True, f"model {settings.model}{chosen} is offered")
+        shown = ", ".join(models[:8]) + (" …" if len(models) > 8 else "")
+        return self.note(False, f"model {settings.model}{chosen} is not offered ({shown}) — "
+                         f"{FIX_MODEL}")  # fmt: skip
+
+    def summary(self, settings: Settings, paper: Paper) -> None:
+        from arxiv_digest.summarize.client import LLMClient
+
+        try:
+            prompts = Prompts.load(find_prompts_dir(settings.prompts_dir))
+        except DigestError as exc:
+            self.note(False, f"prompts: {exc}")
+            return
+        limits = Limits(settings.summary_min_chars, settings.summary_max_chars)
+
+        async def ask() -> tuple[str, LLMClient]:
+            client = LLMClient(settings)
+            try:
+                completion = await client.complete(prompts.messages(paper), 2000)
+                return completion.text, client
+            finally:
+                await client.close()
+
+        try:
+            text, client = asyncio.run(ask())
+        except (DigestError, LLMError) as exc:
+            self.note(False, f"one paper summarized: {exc}")
+            return
+        if client.shape.json_mode:
+            self.note(True, "JSON mode (response_format json_object) accepted")
+        else:
+            self.note(True, "JSON mode refused; answers are read out of the text instead")
+        for change in client.shape.switched:
+            self.note(True, f"the endpoint refused a parameter: {change} (done by itself)")
+        try:
+            summary = check_answer(text, limits)
+        except AnswerError as exc:
+            self.note(False, f"one paper summarized, but the answer fails the checks: {exc} — "
+                      "a model this small or non-Chinese will fail every paper; choose another "
+                      f"with ARXIV_DIGEST_MODEL (answer began: {text[:80]!r})")  # fmt: skip
+            return
+        self.note(True, f"one paper summarized ({paper.versioned_id}): 标签 "
+                  f"{'; '.join(summary.tags)} | 简介 {summary.summary}")  # fmt: skip
