@@ -59,6 +59,7 @@ class Doctor:
         self.config = config
         self.say = say
         self.checks: list[Check] = []
+        self.unlisted = ""  # the models offered, when ours is not among them
 
     def note(self, ok: bool, text: str) -> bool:
         check = Check(ok, text)
@@ -110,7 +111,7 @@ class Doctor:
         import openai
 
         from arxiv_digest.summarize.client import OPENAI_DEFAULT_BASE_URL
-        from arxiv_digest.summarize.providers import FIX_KEY, FIX_MODEL
+        from arxiv_digest.summarize.providers import FIX_KEY
 
         key = settings.api_key.get_secret_value() if settings.api_key else ""
         url = settings.base_url or OPENAI_DEFAULT_BASE_URL
@@ -138,9 +139,9 @@ class Doctor:
         self.note(True, f"endpoint {url} reachable, {len(models)} models offered")
         if settings.model in models:
             return self.note(True, f"model {settings.model}{chosen} is offered")
-        shown = ", ".join(models[:8]) + (" …" if len(models) > 8 else "")
-        return self.note(False, f"model {settings.model}{chosen} is not offered ({shown}) — "
-                         f"{FIX_MODEL}")  # fmt: skip
+        # not listed: a one-model server (llama.cpp) answers to any name, so the request decides
+        self.unlisted = ", ".join(models[:8]) + (" …" if len(models) > 8 else "")
+        return True
 
     def summary(self, settings: Settings, paper: Paper) -> None:
         from arxiv_digest.summarize.client import LLMClient
@@ -163,8 +164,12 @@ class Doctor:
         try:
             text, client = asyncio.run(ask())
         except (DigestError, LLMError) as exc:
-            self.note(False, f"one paper summarized: {exc}")
+            offered = f" (offered: {self.unlisted})" if self.unlisted else ""
+            self.note(False, f"one paper summarized: {exc}{offered}")
             return
+        if self.unlisted:
+            self.note(True, f"model {settings.model} is not in the list ({self.unlisted}), but "
+                      "the endpoint answers to it (one-model servers ignore the name)")  # fmt: skip
         if client.shape.json_mode:
             self.note(True, "JSON mode (response_format json_object) accepted")
         else:

@@ -78,9 +78,21 @@ def test_key_refused(llm: FakeLLM, arxiv: ScriptedServer):
 def test_model_not_offered(llm: FakeLLM, arxiv: ScriptedServer, monkeypatch):
     monkeypatch.setenv("ARXIV_DIGEST_MODEL", "gpt-x")
     llm.models = ["gpt-4o-mini"]
+    llm.fault = lambda call: "openai_model_404"
     code, lines = doctor()
     assert code == 1
-    fails_with(lines, "model gpt-x is not offered (gpt-4o-mini) — set ARXIV_DIGEST_MODEL")
+    fails_with(lines, "HTTP 404 The model `gpt-x` does not exist")
+    assert lines[-2].endswith("set ARXIV_DIGEST_MODEL to a model this endpoint serves "
+                              "(offered: gpt-4o-mini)")  # fmt: skip
+
+
+def test_a_one_model_server_answers_to_any_name(llm: FakeLLM, arxiv: ScriptedServer, monkeypatch):
+    """llama.cpp's server lists its one model by file path and answers whatever name is asked."""
+    monkeypatch.setenv("ARXIV_DIGEST_MODEL", "qwen")
+    llm.models = ["/models/qwen2.5-7b-instruct-q4_k_m.gguf"]
+    code, lines = doctor()
+    assert code == 0, lines
+    assert any("model qwen is not in the list" in line for line in lines)
 
 
 def test_model_unknown_where_no_list_is_offered(llm: FakeLLM, arxiv: ScriptedServer):

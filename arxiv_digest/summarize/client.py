@@ -272,8 +272,13 @@ class LLMClient:
         if dead is None and now - since >= self.settings.dead_after:
             dead = f"no answer for {now - since:.0f} s ({reason})"
         if dead is not None and self.fatal is None:
+            slow = (
+                "; a slow local server may need a longer ARXIV_DIGEST_TIMEOUT"
+                if self.problems["timeout"] and not self.problems["connection"]
+                else ""
+            )
             self.fatal = EndpointDownError(
-                f"cannot reach the LLM endpoint {self.base_url}: {self._redact(dead)}; "
+                f"cannot reach the LLM endpoint {self.base_url}: {self._redact(dead)}{slow}; "
                 "every answer so far is cached, run again to finish"
             )
         if self.fatal is not None:

@@ -83,8 +83,8 @@ class RunStats:
         if self.truncated:
             suggest = max(2048, self.budget, settings.max_tokens * 4)
             notes.append(
-                f"{self.truncated} answers hit max_tokens={settings.max_tokens} (a reasoning "
-                f"model thinks within it); set ARXIV_DIGEST_MAX_TOKENS={suggest}"
+                f"{self.truncated} answers hit max_tokens={settings.max_tokens}; set "
+                f"ARXIV_DIGEST_MAX_TOKENS={suggest} (a reasoning model thinks within this bound)"
             )
         for change in self.switched:
             notes.append(f"the endpoint refused a parameter: {change} for this run")
