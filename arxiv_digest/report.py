@@ -10,7 +10,7 @@ from pathlib import Path
 
 from arxiv_digest.models import Entry
 from arxiv_digest.pipeline import Outcome
-from arxiv_digest.render.markdown import escape
+from arxiv_digest.render.escape import escape
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from arxiv_digest.render.markdown import escape
+from arxiv_digest.render.escape import escape
 from arxiv_digest.storage import atomic_write, day_dirs
 
 HEADER = """# arXiv 每日中文速递
