@@ -49,6 +49,18 @@ def test_golden_digest_from_real_feed(llm, server, isolated: Path, monkeypatch):
     assert [p["status"] for p in data["papers"]] == ["ok", "ok", "ok", "failed"]
 
 
+def test_golden_digest_of_a_real_tex_heavy_day(llm, server, isolated: Path, monkeypatch):
+    """A real quant-ph day: TeX accents in names, formulas in titles and abstracts, typeset."""
+    server.route("/api/query", Reply(body=COMMENTS))
+    monkeypatch.setenv("ARXIV_DIGEST_API_URL", server.url + "/api/query")
+    assert run("--feed", str(QUANT_PH), "--concurrency", "4").exit_code == 0
+    produced = (isolated / "output" / "2025-04-28" / "quant-ph.md").read_text()
+    golden = GOLDEN / "quant-ph.md"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(produced)
+    assert produced == golden.read_text()
+
+
 BLOCK_FIELDS = ["分类", "标签", "简介", "链接"]
 QUOTE_FIELDS = ["作者", "备注", "摘要"]
 

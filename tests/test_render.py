@@ -23,8 +23,7 @@ HOSTILE = [
     "Links [x](y) and ![img](z) and <https://evil.example>",
     "<script>alert('x')</script> and <b>tags</b> & &amp; entities &copy;",
     "Pipes | in | titles | a table?",
-    "TeX $N_c$ and \\(x^2\\) and Cram\\'er and \\hbar and a trailing backslash \\",
-    "`code` ~~struck~~ ~one~ # hash and 1. not a list",
+    "`code` # hash and 1. not a list",  # TeX (and ~, TeX's space) in tests/test_tex.py
     "Ends with closing hashes ##",
 ]
 
@@ -100,8 +99,12 @@ def test_real_titles_render_as_themselves():
     headings = [
         tokens[i + 1] for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h4"
     ]
-    titles = [re.sub(r"^\[\w+ \d{3}\] ", "", inline_text(h)) for h in headings]
-    assert titles == [p.title for p in listing.papers]
+    # titles in TeX are typeset (tests/test_tex.py); all others render as themselves
+    pairs = zip(headings, listing.papers, strict=True)
+    plain = [(h, p.title) for h, p in pairs if "$" not in p.title and "\\" not in p.title]
+    assert len(plain) >= 75
+    for heading, title in plain:
+        assert re.sub(r"^\[\w+ \d{3}\] ", "", inline_text(heading)) == title
 
 
 def test_failed_and_skipped_blocks():

@@ -132,6 +132,13 @@ WORDS = [
 ]
 
 
+# about one abstract in nine carries TeX on real days (issue 11); one in eight here
+TEX_SENTENCE = (
+    r" It runs in $\mathcal{O}(n \log n)$ time, 25\% faster than Schr\"odinger-type"
+    r" solvers -- with \emph{no} tuning~at all."
+)
+
+
 def synthetic_items(
     n: int, categories: list[str], *, seed: int = 0, day: dt.date = dt.date(2025, 4, 28)
 ) -> list[Item]:
@@ -161,6 +168,7 @@ def synthetic_items(
                     type=kind,
                     title=f"{' '.join(words[:5]).capitalize()} for $N_c$ {serial}",
                     abstract=" ".join(rng.choice(WORDS) for _ in range(180))
+                    + (TEX_SENTENCE if serial % 8 == 0 else "")
                     + f" (paper {serial}).",
                     authors=[f"Author{serial}-{k} Surname" for k in range(rng.randint(1, 6))],
                     categories=list(dict.fromkeys(cats)),
