@@ -16,7 +16,13 @@ import feedparser
 from arxiv_digest.errors import ApiError
 from arxiv_digest.models import Paper
 from arxiv_digest.sources.http import HTTPFailure, HttpFetcher
-from arxiv_digest.untrusted import MAX_COMMENT_CHARS, clean, clip
+from arxiv_digest.untrusted import (
+    MAX_ABSTRACT_CHARS,
+    MAX_COMMENT_CHARS,
+    MAX_TITLE_CHARS,
+    clean,
+    clip,
+)
 
 MAX_BATCH = 100
 MIN_INTERVAL = 3.0
@@ -25,7 +31,7 @@ _ABS_ID = re.compile(r"/abs/(?P<id>.+?)(?:v(?P<version>\d+))?$")
 _SPACES = re.compile(r"\s+")
 
 
-# extra fields per arXiv id (without version): comment, doi, journal_ref
+# extra fields per arXiv id (without version): comment, doi, journal_ref, title, abstract
 ApiMetadata = dict[str, dict[str, str]]
 
 
@@ -97,14 +103,16 @@ def parse_api_response(data: bytes) -> ApiMetadata:
 
 
 def _fields(entry: Any) -> dict[str, str]:
-    fields = {
-        "comment": entry.get("arxiv_comment"),
-        "doi": entry.get("arxiv_doi"),
-        "journal_ref": entry.get("arxiv_journal_ref"),
+    fields = {  # name: (value, longest kept)
+        "comment": (entry.get("arxiv_comment"), MAX_COMMENT_CHARS),
+        "doi": (entry.get("arxiv_doi"), MAX_COMMENT_CHARS),
+        "journal_ref": (entry.get("arxiv_journal_ref"), MAX_COMMENT_CHARS),
+        "title": (entry.get("title"), MAX_TITLE_CHARS),  # for seeds (rank.py)
+        "abstract": (entry.get("summary"), MAX_ABSTRACT_CHARS),
     }
     return {
-        key: clip(_one_line(clean(value)), MAX_COMMENT_CHARS)[0]
-        for key, value in fields.items()
+        key: clip(_one_line(clean(value)), limit)[0]
+        for key, (value, limit) in fields.items()
         if value and clean(value).strip()
     }
 
