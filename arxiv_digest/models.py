@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
@@ -71,6 +72,23 @@ class Group(BaseModel):
     categories: list[str] = Field(min_length=1)
     include: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
+    interests: str = ""  # free text: what the reader cares about, ranked by BM25 (rank.py)
+    seeds: list[str] = Field(default_factory=list)  # arXiv ids of papers the reader likes
+    top: int = Field(default=5, ge=0, le=50)  # papers in "⭐ 今日推荐"; 0 = none
+    sort: Literal["arxiv", "score"] = "arxiv"  # block order within each section
+
+    @field_validator("seeds")
+    @classmethod
+    def _seed_ids(cls, value: list[str]) -> list[str]:
+        ids = [re.sub(r"v\d+$", "", v.strip().removeprefix("arXiv:")) for v in value]
+        bad = [v for v in ids if not valid_id(v)]
+        if bad:
+            raise ValueError(f"seeds: not an arXiv id: {bad[0][:60]!r}")
+        return list(dict.fromkeys(ids))
+
+    @property
+    def ranks(self) -> bool:
+        return bool(self.interests.strip() or self.seeds)
 
 
 class Listing(BaseModel):
@@ -90,6 +108,24 @@ class Summary(BaseModel):
     summary: str
 
 
+class Seed(BaseModel):
+    """A paper the reader likes (a group's ``seeds``), as the export API describes it."""
+
+    id: str
+    title: str
+    abstract: str
+
+
+class FirstSeen(BaseModel):
+    """Where a paper was first published in this output folder."""
+
+    date: dt.date
+    group: str
+    section: Section
+    number: int
+    abstract_changed: bool = False
+
+
 class Entry(BaseModel):
     """A paper in a digest with its summary outcome."""
 
@@ -98,6 +134,9 @@ class Entry(BaseModel):
     tags: list[str] = Field(default_factory=list)
     summary: str | None = None
     error: str | None = None  # why it failed, for the user and the next run
+    score: int | None = None  # relevance 0–100 to the group's interests and seeds
+    reason: str | None = None  # what matched
+    first_seen: FirstSeen | None = None  # an earlier digest that had this paper
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -105,6 +144,9 @@ class Entry(BaseModel):
             "tags": self.tags,
             "summary": self.summary,
             "status": self.status,
+            "score": self.score,
+            "reason": self.reason,
+            "first_seen": self.first_seen.model_dump(mode="json") if self.first_seen else None,
         }
         if self.status == "failed":
             data["error"] = self.error or "unknown"
@@ -118,6 +160,9 @@ class Entry(BaseModel):
             tags=data.get("tags") or [],
             summary=data.get("summary"),
             error=data.get("error"),
+            score=data.get("score"),
+            reason=data.get("reason"),
+            first_seen=data.get("first_seen"),
         )
 
 
@@ -150,6 +195,10 @@ class Digest(BaseModel):
             "categories": self.group.categories,
             "include": self.group.include,
             "exclude": self.group.exclude,
+            "interests": self.group.interests,
+            "seeds": self.group.seeds,
+            "top": self.group.top,
+            "sort": self.group.sort,
             "papers": [e.to_json() for e in self.entries],
             "stats": self.stats,
         }
@@ -162,6 +211,10 @@ class Digest(BaseModel):
             categories=data["categories"],
             include=data.get("include") or [],
             exclude=data.get("exclude") or [],
+            interests=data.get("interests") or "",
+            seeds=data.get("seeds") or [],
+            top=data.get("top", 5),
+            sort=data.get("sort", "arxiv"),
         )
         return cls(
             date=dt.date.fromisoformat(data["date"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,13 +14,16 @@ from rich.markup import escape
 from arxiv_digest.categories import group_title, validate_categories
 from arxiv_digest.config import Settings
 from arxiv_digest.errors import ApiError, ConfigError, FetchError, InputError
-from arxiv_digest.models import Digest, Entry, Group, Listing, Paper
+from arxiv_digest.history import History
+from arxiv_digest.models import Digest, Entry, Group, Listing, Paper, Seed
+from arxiv_digest.rank import fts5_available, rank
 from arxiv_digest.render.index import write_index
 from arxiv_digest.render.markdown import render_digest
 from arxiv_digest.select import select
 from arxiv_digest.sources.api import ExportApi, enrich
 from arxiv_digest.sources.feed import fetch_feed, parse_feed
 from arxiv_digest.sources.http import HttpFetcher
+from arxiv_digest.sources.seeds import load_seeds
 from arxiv_digest.storage import last_published, recent_digests, run_lock, write_digest
 from arxiv_digest.summarize.cache import SummaryCache
 from arxiv_digest.summarize.prompts import Prompts, find_prompts_dir
@@ -187,17 +191,19 @@ class Pipeline:
         if jobs and not request.no_enrich:
             self._enrich(jobs)
         summaries = self._summarize(jobs, sick, request)
+        history = self._history()
         for job in jobs:
-            digest = Digest(
-                date=request.date or job.date,
-                group=job.group,
-                entries=[summaries[paper.id] for paper in job.papers],
-            )
+            date = request.date or job.date
+            entries = [summaries[paper.id] for paper in job.papers]
+            entries = self._annotate(job, entries, date, history, request)
+            digest = Digest(date=date, group=job.group, entries=entries)
             md_path, _ = self._write(digest, outcome)
             stats = digest.stats
             self.console.print(
                 f"{job.group.name}: {stats['new']} new, {stats['replaced']} replaced → {md_path}"
             )
+        if history is not None:
+            history.close()
         for digest in sick:
             healed = digest.model_copy(
                 update={"entries": [_healed(e, summaries) for e in digest.entries]}
@@ -214,6 +220,48 @@ class Pipeline:
                 outcome.failed += healed.failed
         write_index(self.settings.output)
         return outcome
+
+    def _history(self) -> History | None:
+        try:
+            return History(self.settings.cache, self.settings.output)
+        except sqlite3.Error as exc:
+            self._say(f"warning: cannot read the index of earlier digests ({exc}); no 首次收录")
+            return None
+
+    def _annotate(
+        self, job: Job, entries: list[Entry], date: dt.date, history: History | None,
+        request: Request,
+    ) -> list[Entry]:  # fmt: skip
+        """The stage between selection and rendering: relevance to the group's interests and
+        seeds (rank.py), and where a replaced paper was first published (history.py)."""
+        group = job.group
+        relevance = {}
+        if group.ranks and fts5_available():
+            relevance = rank(job.papers, group.interests, self._seeds(group, request))
+        elif group.ranks:
+            self._say("warning: this Python's SQLite has no FTS5; papers are not ranked")
+        annotated = []
+        for entry in entries:
+            update: dict[str, object] = {}
+            if (found := relevance.get(entry.paper.id)) is not None:
+                update.update(score=found.score, reason=found.reason or None)
+            if history is not None and entry.paper.section == "replaced":
+                update["first_seen"] = history.first_seen(entry.paper, date)
+            annotated.append(entry.model_copy(update=update))
+        if group.sort == "score":  # numbering follows: new first, then by score
+            annotated.sort(key=lambda e: (e.paper.section != "new", -(e.score or 0)))
+        return annotated
+
+    def _seeds(self, group: Group, request: Request) -> list[Seed]:
+        def api() -> ExportApi:
+            if request.no_enrich:
+                raise ApiError("--no-enrich: the export API is not asked")
+            return ExportApi(self.http, self.settings.api_url)
+
+        def warn(text: str) -> None:
+            self._say(f"warning: {text}")
+
+        return load_seeds(group.seeds, self.settings.cache, api, warn)
 
     def _write(self, digest: Digest, outcome: Outcome) -> tuple[Path, Path]:
         md_path, json_path = write_digest(self.settings.output, digest, render_digest(digest))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -11,7 +12,10 @@ from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from arxiv_digest.cli import app
+from arxiv_digest.sources.feed import parse_feed
 from tests.conftest import MULTI, QUANT_PH
+from tests.support.anchors import without_anchors
+from tests.support.feedgen import Item, render_feed
 from tests.support.http_server import Reply
 
 runner = CliRunner()
@@ -50,15 +54,33 @@ def test_golden_digest_from_real_feed(llm, server, isolated: Path, monkeypatch):
 
 
 def test_golden_digest_of_a_real_tex_heavy_day(llm, server, isolated: Path, monkeypatch):
-    """A real quant-ph day: TeX accents in names, formulas in titles and abstracts, typeset."""
+    """A real quant-ph day with everything on: TeX typeset, ⭐ 今日推荐 for interests, and
+    首次收录 for two replaced papers a previous day (built from the same papers) had as new."""
     server.route("/api/query", Reply(body=COMMENTS))
     monkeypatch.setenv("ARXIV_DIGEST_API_URL", server.url + "/api/query")
-    assert run("--feed", str(QUANT_PH), "--concurrency", "4").exit_code == 0
+    (isolated / "arxiv-digest.toml").write_text(
+        '[[groups]]\nname = "quant-ph"\ntitle = "量子物理"\ncategories = ["quant-ph"]\n'
+        'interests = "Rydberg atoms, lattice gauge theory, quantum walks"\n'
+    )
+    papers = parse_feed(QUANT_PH.read_bytes()).papers
+    returning = [p for p in papers if p.section == "replaced"][:2]
+    earlier = [
+        Item(id=p.id, version=1, type="new", title=p.title, authors=p.authors,
+             abstract=p.abstract if k == 0 else "An earlier abstract.", categories=p.categories)
+        for k, p in enumerate(returning)
+    ]  # fmt: skip
+    day1 = isolated / "day1.xml"
+    day1.write_bytes(render_feed(["quant-ph"], dt.date(2025, 4, 25), earlier))
+    assert run("--feed", str(day1), "-g", "quant-ph").exit_code == 0
+    asked = len(llm.calls)
+    assert run("--feed", str(QUANT_PH), "-g", "quant-ph", "--concurrency", "4").exit_code == 0
+    assert len(llm.calls) - asked == len(papers) - 1  # the unchanged returning paper: cached
     produced = (isolated / "output" / "2025-04-28" / "quant-ph.md").read_text()
     golden = GOLDEN / "quant-ph.md"
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(produced)
     assert produced == golden.read_text()
+    assert "- **⭐ 今日推荐**" in produced and produced.count("- **首次收录: 2025-04-25") == 2
 
 
 BLOCK_FIELDS = ["分类", "标签", "简介", "链接"]
@@ -67,7 +89,7 @@ QUOTE_FIELDS = ["作者", "备注", "摘要"]
 
 def structure(markdown: str) -> dict[str, list[tuple[int, list[str], list[str]]]]:
     """Per section: (number, list fields, quote fields) of each block, read by markdown-it."""
-    tokens = MD.parse(markdown)
+    tokens = MD.parse(without_anchors(markdown))
     sections: dict[str, list[tuple[int, list[str], list[str]]]] = {}
     current = ""
     i = 0
