@@ -135,7 +135,7 @@ def test_progress_lines_in_a_log(llm: FakeLLM, isolated: Path):
 
 
 def test_bundled_prompts_are_the_repositorys():
-    for name in ("system.md", "summary.md"):
+    for name in ("system.md", "summary.md", "score.md"):
         assert (ROOT / "arxiv_digest" / "prompts" / name).read_text() == (
             ROOT / "prompts" / name
         ).read_text()

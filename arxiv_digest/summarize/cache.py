@@ -27,7 +27,9 @@ CREATE TABLE IF NOT EXISTS summaries (
     prompt TEXT NOT NULL,
     tags TEXT NOT NULL,
     summary TEXT NOT NULL,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    score INTEGER,
+    reason TEXT
 );
 CREATE TABLE IF NOT EXISTS calls (
     id INTEGER PRIMARY KEY,
@@ -49,6 +51,14 @@ CREATE TABLE IF NOT EXISTS failures (
 );
 CREATE INDEX IF NOT EXISTS calls_created ON calls(created);
 """
+
+
+def _add_judgement_columns(db: sqlite3.Connection) -> None:
+    """A cache made before llm_score existed gains the columns; its rows stay valid."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(summaries)")}
+    for column, kind in (("score", "INTEGER"), ("reason", "TEXT")):
+        if column not in have:
+            db.execute(f"ALTER TABLE summaries ADD COLUMN {column} {kind}")
 
 
 def cache_key(paper: Paper, model: str, prompt_fingerprint: str) -> str:
@@ -101,6 +111,7 @@ class SummaryCache:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(SCHEMA)
+            _add_judgement_columns(db)
         except sqlite3.Error:
             db.close()
             raise
@@ -129,16 +140,17 @@ class SummaryCache:
     def get(self, key: str) -> Summary | None:
         with self._guard("cannot read"):
             row = self.db.execute(
-                "SELECT tags, summary FROM summaries WHERE key = ?", (key,)
+                "SELECT tags, summary, score, reason FROM summaries WHERE key = ?", (key,)
             ).fetchone()
         if row is None:
             return None
-        return Summary(tags=json.loads(row[0]), summary=row[1])
+        return Summary(tags=json.loads(row[0]), summary=row[1], score=row[2], reason=row[3])
 
     def put(self, key: str, paper: Paper, model: str, prompt: str, summary: Summary) -> None:
         with self._guard("cannot write"), self.db:
             self.db.execute(
-                "INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO summaries (key, paper_id, model, prompt, tags, summary,"
+                " created, score, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     key,
                     paper.id,
@@ -147,6 +159,8 @@ class SummaryCache:
                     json.dumps(summary.tags, ensure_ascii=False),
                     summary.summary,
                     time.time(),
+                    summary.score,
+                    summary.reason,
                 ),
             )
             self.db.execute("DELETE FROM failures WHERE key = ?", (key,))

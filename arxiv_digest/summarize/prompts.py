@@ -1,4 +1,4 @@
-"""Prompt files users edit: prompts/system.md and prompts/summary.md."""
+"""Prompt files users edit: prompts/system.md, prompts/summary.md and prompts/score.md."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from arxiv_digest.models import Paper
 
 SYSTEM_FILE = "system.md"
 USER_FILE = "summary.md"
+JUDGE_FILE = "score.md"  # appended when a group has llm_score; {interests} filled in
 PLACEHOLDER = re.compile(r"\{(title|abstract|categories|comment|authors|id)\}")
 REQUIRED = ("{title}", "{abstract}")
 BATCH_HEADER = (
@@ -19,6 +20,7 @@ BATCH_HEADER = (
     '{{"papers": [{{"id": "arXiv id", "tags": [...], "summary": "..."}}]}}，'
     "papers 是 JSON 数组，每篇一项。\n\n"
 )
+BATCH_JUDGED = "每篇的对象里也给出 score 和 reason（见文末“读者关注”的说明）。\n\n"
 # shipped inside the package (a copy of the repository's prompts/), for runs outside a checkout
 BUNDLED = Path(__file__).resolve().parents[1] / "prompts"
 
@@ -36,23 +38,40 @@ def find_prompts_dir(configured: Path | None) -> Path:
 class Prompts:
     system: str
     template: str
+    judge: str = ""  # score.md: how to judge relevance to a group's interests
 
     @classmethod
     def load(cls, folder: Path) -> Prompts:
+        # a folder copied before score.md existed still works: the shipped one fills in
+        judge_file = folder / JUDGE_FILE
+        if not judge_file.is_file():
+            judge_file = BUNDLED / JUDGE_FILE
         try:
             system = (folder / SYSTEM_FILE).read_text(encoding="utf-8").strip()
             template = (folder / USER_FILE).read_text(encoding="utf-8").strip()
+            judge = judge_file.read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ConfigError(f"cannot read prompts in {folder}: {exc.strerror or exc}") from exc
         missing = [p for p in REQUIRED if p not in template]
         if missing:
             raise ConfigError(f"{folder / USER_FILE} must contain {' and '.join(missing)}")
-        return cls(system=system, template=template)
+        if "{interests}" not in judge:
+            raise ConfigError(f"{judge_file} must contain {{interests}}")
+        return cls(system=system, template=template, judge=judge)
 
     @property
     def fingerprint(self) -> str:
         """Changes whenever either file does, so edited prompts never reuse old summaries."""
         return hashlib.sha256(f"{self.system}\0{self.template}".encode()).hexdigest()[:16]
+
+    def judged_fingerprint(self, interests: str) -> str:
+        """For a judged answer: the score prompt and the interests count too, so editing
+        either asks again, while unjudged summaries keep their old keys."""
+        material = f"{self.fingerprint}\0{self.judge}\0{interests}"
+        return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+    def _judging(self, interests: str) -> str:
+        return "\n\n" + self.judge.replace("{interests}", interests) if interests else ""
 
     def render(self, paper: Paper) -> str:
         values = {
@@ -65,17 +84,17 @@ class Prompts:
         }
         return PLACEHOLDER.sub(lambda m: values[m.group(1)], self.template)
 
-    def batch_messages(self, papers: list[Paper]) -> list[dict[str, str]]:
+    def batch_messages(self, papers: list[Paper], interests: str = "") -> list[dict[str, str]]:
         """Several papers in one request; the answer is keyed by arXiv id."""
         parts = [f"[{p.versioned_id}]\n{self.render(p)}" for p in papers]
-        return [
-            {"role": "system", "content": self.system},
-            {"role": "user", "content": BATCH_HEADER.format(n=len(papers)) + "\n\n".join(parts)},
-        ]
+        header = BATCH_HEADER.format(n=len(papers)) + (BATCH_JUDGED if interests else "")
+        user = header + "\n\n".join(parts) + self._judging(interests)
+        return [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
 
-    def messages(self, paper: Paper) -> list[dict[str, str]]:
+    def messages(self, paper: Paper, interests: str = "") -> list[dict[str, str]]:
+        """With interests, the model also judges relevance, in the same answer."""
         # static system part first: providers cache the shared prefix
         return [
             {"role": "system", "content": self.system},
-            {"role": "user", "content": self.render(paper)},
+            {"role": "user", "content": self.render(paper) + self._judging(interests)},
         ]

@@ -43,6 +43,8 @@ class Limits:
 class _Answer(BaseModel):
     tags: list[str]
     summary: str
+    score: object = None  # read only when the model was asked to judge relevance
+    reason: object = None
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -65,7 +67,16 @@ KEY_ALIASES = {
     "tag": "tags",
     "标签": "tags",
     "关键词": "tags",
+    "score": "score",
+    "评分": "score",
+    "分数": "score",
+    "相关度": "score",
+    "reason": "reason",
+    "理由": "reason",
+    "原因": "reason",
 }
+MAX_REASON_CHARS = 40
+_SCORE_TEXT = re.compile(r"^\s*(\d{1,3})(?:\.0+)?\s*(?:分|/\s*100)?\s*$")
 
 
 def strip_thinking(text: str) -> str:
@@ -151,7 +162,7 @@ def clean_tag(tag: str) -> str:
     return tag.replace("*", "").replace("#", "").strip().strip("\"'“”「」[]【】")
 
 
-def check_answer(text: str, limits: Limits | None = None) -> Summary:
+def check_answer(text: str, limits: Limits | None = None, judged: bool = False) -> Summary:
     """A cleaned Summary from the model's text, or AnswerError saying what is wrong.
 
     The first object that passes wins, so an echoed example before the real answer costs
@@ -160,15 +171,16 @@ def check_answer(text: str, limits: Limits | None = None) -> Summary:
     error: AnswerError | None = None
     for data in candidates(text[:MAX_ANSWER_CHARS]):  # a longer answer is no summary
         try:
-            return check_fields(data, limits)
+            return check_fields(data, limits, judged)
         except AnswerError as exc:
             error = exc
     assert error is not None
     raise error
 
 
-def check_fields(data: object, limits: Limits | None = None) -> Summary:
-    """The same checks on an answer already parsed (one item of a batch answer)."""
+def check_fields(data: object, limits: Limits | None = None, judged: bool = False) -> Summary:
+    """The same checks on an answer already parsed (one item of a batch answer); judged: the
+    answer must also carry score and reason."""
     limits = limits or Limits()
     if isinstance(data, dict):
         data = normalize_keys(data)
@@ -211,7 +223,37 @@ def check_fields(data: object, limits: Limits | None = None) -> Summary:
             raise AnswerError(f"标签“{tag}”是占位说明，请写论文的真实主题")
     if summary in limits.placeholders:
         raise AnswerError("summary 是占位说明，请写这篇论文的简介")
-    return Summary(tags=tags, summary=summary)
+    if not judged:
+        return Summary(tags=tags, summary=summary)
+    return Summary(
+        tags=tags, summary=summary, score=check_score(answer.score),
+        reason=check_reason(answer.reason),
+    )  # fmt: skip
+
+
+def check_score(value: object) -> int:
+    """85, 85.0, "85", "85分", "85/100"; not a word, not a 1–10 scale's 8.5."""
+    if isinstance(value, bool):
+        value = None
+    elif isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, str) and (match := _SCORE_TEXT.match(value)):
+        value = int(match.group(1))
+    if not isinstance(value, int) or not 0 <= value <= 100:
+        raise AnswerError("score 必须是 0–100 的整数，表示与读者关注的相关程度")
+    return value
+
+
+def check_reason(value: object) -> str:
+    """One short Chinese phrase; an overlong one is cut rather than asked again."""
+    text = clean_summary(clean(value)) if isinstance(value, str) else ""
+    if not text:
+        raise AnswerError("reason 需要一句中文，说明与读者关注的哪一点相关")
+    if not _CJK.search(text):  # naming the reader's English terms is fine: "涉及 Rydberg atoms"
+        raise AnswerError("reason 必须用中文撰写")
+    if len(text) > MAX_REASON_CHARS:
+        text = text[: MAX_REASON_CHARS - 1].rstrip() + "…"
+    return text
 
 
 # what prompts and corrective messages describe a field with; never a real tag
@@ -239,12 +281,20 @@ def prompt_placeholders(*texts: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def corrective_message(error: AnswerError, limits: Limits | None = None) -> str:
+def corrective_message(
+    error: AnswerError, limits: Limits | None = None, judged: bool = False
+) -> str:
     """What was wrong and what to send instead, in words: a fill-in JSON here gets copied."""
     limits = limits or Limits()
+    judging = (
+        "score 为 0–100 的整数，表示与读者关注的相关程度；reason 为一句不超过 30 字的中文理由；"
+        if judged
+        else ""
+    )
     return (
-        f"你的回答不符合要求：{error}。请重新回答：只输出一个 JSON 对象，含两个键："
+        f"你的回答不符合要求：{error}。请重新回答：只输出一个 JSON 对象，"
+        f"含{'四' if judged else '两'}个键："
         f"tags 为字符串数组，写 1–{limits.max_tags} 个概括这篇论文主题的中文短语；"
         f"summary 为字符串，写一段 {limits.min_chars}–{limits.max_chars} 字的中文简介，"
-        "讲清任务、方法和结论，不要注明字数，不要照抄说明文字。"
+        f"讲清任务、方法和结论；{judging}不要注明字数，不要照抄说明文字。"
     )
