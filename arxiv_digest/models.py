@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
 from arxiv_digest.untrusted import valid_category, valid_id
 
@@ -76,6 +76,7 @@ class Group(BaseModel):
     seeds: list[str] = Field(default_factory=list)  # arXiv ids of papers the reader likes
     top: int = Field(default=5, ge=0, le=50)  # papers in "⭐ 今日推荐"; 0 = none
     sort: Literal["arxiv", "score"] = "arxiv"  # block order within each section
+    llm_score: bool = False  # the model judges relevance to `interests` in the summary request
 
     @field_validator("seeds")
     @classmethod
@@ -86,9 +87,20 @@ class Group(BaseModel):
             raise ValueError(f"seeds: not an arXiv id: {bad[0][:60]!r}")
         return list(dict.fromkeys(ids))
 
+    @model_validator(mode="after")
+    def _judged_against(self) -> Group:
+        if self.llm_score and not self.interests.strip():
+            raise ValueError(f"group {self.name!r}: llm_score needs interests to judge against")
+        return self
+
     @property
     def ranks(self) -> bool:
         return bool(self.interests.strip() or self.seeds)
+
+    @property
+    def judged(self) -> str:
+        """The interests the model scores this group's papers against ("" when it does not)."""
+        return self.interests.strip() if self.llm_score else ""
 
 
 class Listing(BaseModel):
@@ -106,6 +118,22 @@ class Summary(BaseModel):
 
     tags: list[str]
     summary: str
+    score: int | None = None  # relevance 0–100, when the model was asked to judge it
+    reason: str | None = None  # the model's why, in a short phrase
+
+
+class Ask(BaseModel):
+    """One answer wanted from the model: a paper, and the interests it judges the paper against
+    ("" = a summary only). A paper in two groups with different judged interests is two asks."""
+
+    model_config = ConfigDict(frozen=True)
+
+    paper: Paper
+    interests: str = ""
+
+    @property
+    def slot(self) -> tuple[str, str]:
+        return (self.paper.id, self.interests)
 
 
 class Seed(BaseModel):
@@ -199,6 +227,7 @@ class Digest(BaseModel):
             "seeds": self.group.seeds,
             "top": self.group.top,
             "sort": self.group.sort,
+            "llm_score": self.group.llm_score,
             "papers": [e.to_json() for e in self.entries],
             "stats": self.stats,
         }
@@ -215,6 +244,7 @@ class Digest(BaseModel):
             seeds=data.get("seeds") or [],
             top=data.get("top", 5),
             sort=data.get("sort", "arxiv"),
+            llm_score=bool(data.get("llm_score")),
         )
         return cls(
             date=dt.date.fromisoformat(data["date"]),

@@ -15,7 +15,7 @@ from arxiv_digest.categories import group_title, validate_categories
 from arxiv_digest.config import Settings
 from arxiv_digest.errors import ApiError, ConfigError, FetchError, InputError
 from arxiv_digest.history import History
-from arxiv_digest.models import Digest, Entry, Group, Listing, Paper, Seed
+from arxiv_digest.models import Ask, Digest, Entry, Group, Listing, Paper, Seed
 from arxiv_digest.rank import fts5_available, rank
 from arxiv_digest.render.index import write_index
 from arxiv_digest.render.markdown import render_digest
@@ -76,12 +76,16 @@ class Outcome:
 HEAL_DAYS = 7  # how far back failed papers are asked again
 
 
-def _healed(entry: Entry, summaries: dict[str, Entry]) -> Entry:
-    """The failed entry with this run's answer, when it was for the very same version."""
-    new = summaries.get(entry.paper.id)
+def _healed(entry: Entry, summaries: dict[tuple[str, str], Entry], judged: str) -> Entry:
+    """The failed entry with this run's answer, when it was for the very same version; the
+    day's relevance and first publication stay, unless the model has now judged it."""
+    new = summaries.get((entry.paper.id, judged))
     if entry.status != "failed" or new is None or new.paper != entry.paper:
         return entry
-    return new
+    update: dict[str, object] = {"first_seen": entry.first_seen}
+    if new.score is None:
+        update.update(score=entry.score, reason=entry.reason)
+    return new.model_copy(update=update)
 
 
 def adhoc_group(categories: list[str], settings: Settings) -> Group:
@@ -194,7 +198,7 @@ class Pipeline:
         history = self._history()
         for job in jobs:
             date = request.date or job.date
-            entries = [summaries[paper.id] for paper in job.papers]
+            entries = [summaries[(paper.id, job.group.judged)] for paper in job.papers]
             entries = self._annotate(job, entries, date, history, request)
             digest = Digest(date=date, group=job.group, entries=entries)
             md_path, _ = self._write(digest, outcome)
@@ -205,8 +209,9 @@ class Pipeline:
         if history is not None:
             history.close()
         for digest in sick:
+            judged = digest.group.judged
             healed = digest.model_copy(
-                update={"entries": [_healed(e, summaries) for e in digest.entries]}
+                update={"entries": [_healed(e, summaries, judged) for e in digest.entries]}
             )
             fixed = len(digest.failed) - len(healed.failed)
             if fixed:
@@ -233,17 +238,20 @@ class Pipeline:
         request: Request,
     ) -> list[Entry]:  # fmt: skip
         """The stage between selection and rendering: relevance to the group's interests and
-        seeds (rank.py), and where a replaced paper was first published (history.py)."""
+        seeds (rank.py) unless the model judged it (llm_score), and where a replaced paper was
+        first published (history.py)."""
         group = job.group
         relevance = {}
-        if group.ranks and fts5_available():
+        # lexical scores, also as the fallback for papers the model did not judge
+        lexical = group.ranks and any(e.score is None for e in entries)
+        if lexical and fts5_available():
             relevance = rank(job.papers, group.interests, self._seeds(group, request))
-        elif group.ranks:
+        elif lexical:
             self._say("warning: this Python's SQLite has no FTS5; papers are not ranked")
         annotated = []
         for entry in entries:
             update: dict[str, object] = {}
-            if (found := relevance.get(entry.paper.id)) is not None:
+            if entry.score is None and (found := relevance.get(entry.paper.id)) is not None:
                 update.update(score=found.score, reason=found.reason or None)
             if history is not None and entry.paper.section == "replaced":
                 update["first_seen"] = history.first_seen(entry.paper, date)
@@ -351,12 +359,13 @@ class Pipeline:
 
     def _summarize(
         self, jobs: list[Job], sick: list[Digest], request: Request
-    ) -> dict[str, Entry]:
-        papers = {e.paper.id: e.paper for digest in sick for e in digest.failed}
-        papers.update({paper.id: paper for job in jobs for paper in job.papers})
+    ) -> dict[tuple[str, str], Entry]:
+        """Entries by (paper id, the interests the model judged it against, "" for none)."""
+        asks = [Ask(paper=e.paper, interests=d.group.judged) for d in sick for e in d.failed]
+        asks += [Ask(paper=p, interests=job.group.judged) for job in jobs for p in job.papers]
         if self.summarizer is None:
-            return {pid: Entry(paper=p, status="skipped") for pid, p in papers.items()}
-        entries = self.summarizer.run(list(papers.values()))
+            return {a.slot: Entry(paper=a.paper, status="skipped") for a in asks}
+        entries = self.summarizer.run(asks)
         stats = self.summarizer.stats
         self.console.print(stats.line(self.settings), soft_wrap=True)
         for note in stats.advice(self.settings):

@@ -45,7 +45,7 @@ def recommended(digest: Digest) -> list[str]:
     lines = ["- **⭐ 今日推荐**", ""]
     for place, (entry, section, number) in enumerate(ranked[: digest.group.top], start=1):
         label = f"\\[{section} {number:03d}\\] {typeset(entry.paper.title)}"
-        reason = f"，{escape(entry.reason)}" if entry.reason else ""
+        reason = f"，{escape_unlinked(entry.reason)}" if entry.reason else ""  # model text too
         lines.append(f"{place}. [{label}](#{entry.paper.id}) — {entry.score} 分{reason}")
     return [*lines, ""]
 

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from arxiv_digest.config import Settings
 from arxiv_digest.errors import DigestError, LLMError
-from arxiv_digest.models import Entry, Paper, Summary
+from arxiv_digest.models import Ask, Entry, Paper, Summary
 from arxiv_digest.summarize.cache import SummaryCache, cache_key
 from arxiv_digest.summarize.progress import RunProgress
 from arxiv_digest.summarize.prompts import Prompts
@@ -114,50 +114,67 @@ class Summarizer:
         self.total = 0  # papers this run must have a summary for
         self.kept = 0  # of which are in the cache now
 
-    def key(self, paper: Paper) -> str:
-        return cache_key(paper, self.settings.model, self.prompts.fingerprint)
+    def fingerprint(self, interests: str) -> str:
+        return self.prompts.judged_fingerprint(interests) if interests else self.prompts.fingerprint
 
-    def run(self, papers: list[Paper]) -> dict[str, Entry]:
-        """Entries by paper id: ok from cache or model, failed when the model couldn't do it."""
+    def key(self, ask: Ask) -> str:
+        return cache_key(ask.paper, self.settings.model, self.fingerprint(ask.interests))
+
+    def run(self, asks: list[Ask]) -> dict[tuple[str, str], Entry]:
+        """Entries by (paper id, interests): ok from cache or model, failed when the model
+        couldn't do it. A summary-only ask for a paper that is also judged borrows that answer:
+        a paper in two groups costs one request."""
         started = time.monotonic()
-        entries: dict[str, Entry] = {}
-        todo: list[Paper] = []
-        for paper in papers:
-            cached = self.cache.get(self.key(paper))
+        asks = list({ask.slot: ask for ask in asks}.values())
+        entries: dict[tuple[str, str], Entry] = {}
+        todo: list[Ask] = []
+        for ask in asks:
+            cached = self.cache.get(self.key(ask))
             if cached is None:
-                todo.append(paper)
+                todo.append(ask)
             else:
-                entries[paper.id] = _ok(paper, cached)
-        self.stats.papers = self.total = len(papers)
-        self.stats.cached = self.kept = len(papers) - len(todo)
+                entries[ask.slot] = _ok(ask.paper, cached)
+        judged = {ask.paper.id: ask for ask in asks if ask.interests}
+        borrowing = [a for a in todo if not a.interests and a.paper.id in judged]
+        todo = [a for a in todo if a.interests or a.paper.id not in judged]
+        self.stats.papers = self.total = len(asks)
+        self.stats.cached = self.kept = len(asks) - len(todo) - len(borrowing)
         self.stats.asked = len(todo)
         if todo:
             entries.update(asyncio.run(self._ask_all(todo)))
+        for ask in borrowing:
+            entries[ask.slot] = self._borrow(ask, entries[judged[ask.paper.id].slot])
         self.stats.failed = sum(1 for e in entries.values() if e.status == "failed")
         self.stats.seconds = time.monotonic() - started
         return entries
 
-    async def _ask_all(self, papers: list[Paper]) -> dict[str, Entry]:
+    def _borrow(self, ask: Ask, judged: Entry) -> Entry:
+        """The summary of a judged answer, kept under the summary-only key too."""
+        if judged.status != "ok" or judged.summary is None:
+            return judged.model_copy(update={"score": None, "reason": None})
+        return self._keep(ask, Summary(tags=judged.tags, summary=judged.summary))
+
+    async def _ask_all(self, asks: list[Ask]) -> dict[tuple[str, str], Entry]:
         # imported here: the openai SDK takes ~0.6 s to import, a cached rerun needs none of it
         from arxiv_digest.summarize.client import LLMClient
 
         client = LLMClient(self.settings)
         size = self.settings.batch_size
-        chunks = [papers[i : i + size] for i in range(0, len(papers), size)] if size > 1 else []
-        client.first_wave = min(client.first_wave, len(chunks) or len(papers))
-        results: dict[str, Entry] = {}
-        progress = RunProgress(self.console, len(papers))
+        chunks = _chunks(asks, size) if size > 1 else []
+        client.first_wave = min(client.first_wave, len(chunks) or len(asks))
+        results: dict[tuple[str, str], Entry] = {}
+        progress = RunProgress(self.console, len(asks))
 
-        async def one(paper: Paper) -> None:
-            entry = results[paper.id] = await self._summarize(client, paper)
+        async def one(ask: Ask) -> None:
+            entry = results[ask.slot] = await self._summarize(client, ask)
             progress.advance(failed=entry.status == "failed")
 
-        async def batch(chunk: list[Paper]) -> None:
+        async def batch(chunk: list[Ask]) -> None:
             done, rest = await self._summarize_batch(client, chunk)
             results.update(done)
             progress.advance(len(done))
-            for paper in rest:  # a bad or missing item is asked again on its own
-                await one(paper)
+            for ask in rest:  # a bad or missing item is asked again on its own
+                await one(ask)
 
         # every paper is a task at once: the client's gate decides how many are in flight
         try:
@@ -165,8 +182,8 @@ class Summarizer:
                 async with asyncio.TaskGroup() as group:
                     for chunk in chunks:
                         group.create_task(batch(chunk))
-                    for paper in papers if not chunks else []:
-                        group.create_task(one(paper))
+                    for ask in asks if not chunks else []:
+                        group.create_task(one(ask))
         except* DigestError as errors:
             raise errors.exceptions[0] from None
         finally:
@@ -179,42 +196,47 @@ class Summarizer:
             await client.close()
         return results
 
-    async def _summarize(self, client: LLMClient, paper: Paper) -> Entry:
-        key = self.key(paper)
-        messages = self.prompts.messages(paper)
+    async def _summarize(self, client: LLMClient, ask: Ask) -> Entry:
+        paper, judged = ask.paper, bool(ask.interests)
+        key = self.key(ask)
+        messages = self.prompts.messages(paper, ask.interests)
         estimate = _estimate(messages, self.settings.max_tokens)
         try:
             completion = await self._call(client, key, paper.id, messages, estimate)
             try:
-                summary = read_answer(completion.text, self.limits)
+                summary = read_answer(completion.text, self.limits, judged)
             except AnswerError as error:
                 # one corrective turn: show the model its answer and what was wrong with it
                 retry = [
                     *messages,
                     {"role": "assistant", "content": completion.text},
-                    {"role": "user", "content": corrective_message(error, self.limits)},
+                    {"role": "user", "content": corrective_message(error, self.limits, judged)},
                 ]
                 completion = await self._call(client, key, paper.id, retry, estimate)
-                summary = read_answer(completion.text, self.limits)
+                summary = read_answer(completion.text, self.limits, judged)
         except (LLMError, AnswerError) as exc:
             reason = str(exc) if isinstance(exc, LLMError) else f"answer rejected: {exc}"
             self.cache.record_failure(key, paper.id, reason)
             return Entry(paper=paper, status="failed", error=reason)
-        return self._keep(key, paper, summary)
+        return self._keep(ask, summary)
 
-    def _keep(self, key: str, paper: Paper, summary: Summary) -> Entry:
+    def _keep(self, ask: Ask, summary: Summary) -> Entry:
         """Committed to the cache before it counts as done: a killed run loses none of it."""
-        self.cache.put(key, paper, self.settings.model, self.prompts.fingerprint, summary)
+        fingerprint = self.fingerprint(ask.interests)
+        self.cache.put(self.key(ask), ask.paper, self.settings.model, fingerprint, summary)
         self.kept += 1
-        return _ok(paper, summary)
+        return _ok(ask.paper, summary)
 
     async def _summarize_batch(
-        self, client: LLMClient, papers: list[Paper]
-    ) -> tuple[dict[str, Entry], list[Paper]]:
-        """One request for several papers; returns the good ones and those to ask alone."""
-        messages = self.prompts.batch_messages(papers)
+        self, client: LLMClient, asks: list[Ask]
+    ) -> tuple[dict[tuple[str, str], Entry], list[Ask]]:
+        """One request for several papers (one group's interests); returns the good ones and
+        those to ask alone."""
+        papers = [ask.paper for ask in asks]
+        interests = asks[0].interests
+        messages = self.prompts.batch_messages(papers, interests)
         max_tokens = self.settings.max_tokens * len(papers)
-        key = "batch:" + ",".join(self.key(p)[:12] for p in papers)
+        key = "batch:" + ",".join(self.key(a)[:12] for a in asks)
         ids = ",".join(p.versioned_id for p in papers)
         try:
             completion = await self._call(
@@ -222,21 +244,21 @@ class Summarizer:
             )
             items = safely(extract_json, completion.text, ("papers",)).get("papers")
         except (LLMError, AnswerError):
-            return {}, papers
+            return {}, asks
         by_id: dict[str, object] = {}
         for item in items if isinstance(items, list) else []:
             if isinstance(item, dict):
                 by_id[str(item.get("id", "")).strip("[] ")] = item
-        done: dict[str, Entry] = {}
-        rest: list[Paper] = []
-        for paper in papers:
-            item = by_id.get(paper.versioned_id) or by_id.get(paper.id)
+        done: dict[tuple[str, str], Entry] = {}
+        rest: list[Ask] = []
+        for ask in asks:
+            item = by_id.get(ask.paper.versioned_id) or by_id.get(ask.paper.id)
             try:
-                summary = safely(check_fields, item, self.limits)
+                summary = safely(check_fields, item, self.limits, bool(interests))
             except AnswerError:
-                rest.append(paper)
+                rest.append(ask)
                 continue
-            done[paper.id] = self._keep(self.key(paper), paper, summary)
+            done[ask.slot] = self._keep(ask, summary)
         return done, rest
 
     async def _call(
@@ -273,8 +295,18 @@ def safely(read: Callable[..., T], *args: Any) -> T:
         raise AnswerError(f"回答无法读取（{type(exc).__name__}）") from None
 
 
-def read_answer(text: str, limits: Limits) -> Summary:
-    return safely(check_answer, text, limits)
+def read_answer(text: str, limits: Limits, judged: bool = False) -> Summary:
+    return safely(check_answer, text, limits, judged)
+
+
+def _chunks(asks: list[Ask], size: int) -> list[list[Ask]]:
+    """Batches of at most size, each judged against one set of interests (one prompt)."""
+    by_interests: dict[str, list[Ask]] = {}
+    for ask in asks:
+        by_interests.setdefault(ask.interests, []).append(ask)
+    return [
+        same[i : i + size] for same in by_interests.values() for i in range(0, len(same), size)
+    ]
 
 
 def _estimate(messages: list[dict[str, str]], max_tokens: int) -> int:
@@ -283,4 +315,7 @@ def _estimate(messages: list[dict[str, str]], max_tokens: int) -> int:
 
 
 def _ok(paper: Paper, summary: Summary) -> Entry:
-    return Entry(paper=paper, status="ok", tags=summary.tags, summary=summary.summary)
+    return Entry(
+        paper=paper, status="ok", tags=summary.tags, summary=summary.summary,
+        score=summary.score, reason=summary.reason,
+    )  # fmt: skip

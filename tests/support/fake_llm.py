@@ -25,6 +25,16 @@ from typing import Any
 
 TITLE = re.compile(r"标题[:：]\s*(.+)")
 PAPER_ID = re.compile(r"^\[(\S+)\]", re.MULTILINE)
+INTERESTS = re.compile(r"读者关注[:：]\s*(.+)")
+
+
+def judge(interests: str, text: str) -> dict[str, Any]:
+    """A stand-in for the model's relevance judgement: high when an interest phrase occurs."""
+    phrases = [w.strip() for w in re.split(r"[,;，；、]", interests) if w.strip()]
+    hit = next((w for w in phrases if w.lower() in text.lower()), None)
+    if hit is None:
+        return {"score": 10, "reason": "与读者关注无关"}
+    return {"score": 90, "reason": f"直接研究{hit}"}
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 
 
@@ -356,7 +366,17 @@ class FakeLLM:
             return self.batch_content(call, ids, mode)
         summary = good_summary(call.title)
         tags = ["测试标签", "机器学习"]
-        good = json.dumps({"tags": tags, "summary": summary}, ensure_ascii=False)
+        asked = INTERESTS.search(call.first_user)
+        judgement = judge(asked.group(1), call.first_user[: asked.start()]) if asked else {}
+        if judgement and mode in ("score_missing", "score_word", "score_english"):
+            judgement = {
+                "score_missing": {},
+                "score_word": {**judgement, "score": "很高"},
+                "score_english": {**judgement, "reason": "Directly about the topic."},
+            }[mode]
+        elif judgement and mode == "score_loose":  # 评分 as a string with 分, 理由 as the key
+            judgement = {"评分": f"{judgement['score']}分", "理由": judgement["reason"]}
+        good = json.dumps({"tags": tags, "summary": summary, **judgement}, ensure_ascii=False)
         if mode == "nonjson":
             return "抱歉，我无法按要求回答。"
         if mode == "english":
@@ -396,16 +416,24 @@ class FakeLLM:
         elif mode == "url":
             summary = summary + "详情见 https://evil.example/login 或 www.evil.example。"
             tags = ["见www.x.cn", "机器学习"]
-        return json.dumps({"tags": tags, "summary": summary}, ensure_ascii=False)
+        elif mode == "url_reason":
+            judgement = {**judgement, "reason": "见 https://evil.example/login 相关"}
+        return json.dumps({"tags": tags, "summary": summary, **judgement}, ensure_ascii=False)
 
     def batch_content(self, call: Call, ids: list[str], mode: str) -> str:
         titles = TITLE.findall(call.first_user)
+        asked = INTERESTS.search(call.first_user)
+        blocks = PAPER_ID.split(call.first_user[: asked.start()] if asked else call.first_user)
+        texts = blocks[2::2]  # split keeps the ids: [header, id, text, id, text, …]
         items = []
         for number, (paper_id, title) in enumerate(zip(ids, titles, strict=False)):
             summary = good_summary(title.strip())
             if mode == "english" and number == 0:
                 summary = "English only answer for the first paper of the batch."
-            items.append({"id": paper_id, "tags": ["测试标签"], "summary": summary})
+            item = {"id": paper_id, "tags": ["测试标签"], "summary": summary}
+            if asked and number < len(texts):
+                item.update(judge(asked.group(1), texts[number]))
+            items.append(item)
         if mode == "nonjson":
             return "不是 JSON"
         return json.dumps({"papers": items}, ensure_ascii=False)
