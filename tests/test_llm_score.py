@@ -87,8 +87,12 @@ def test_judged_answers_are_cached_with_the_interests_in_the_key(llm: FakeLLM, i
 
 def test_a_paper_in_a_judged_and_a_plain_group_costs_one_request(llm: FakeLLM, isolated: Path):
     write_groups(isolated, JUDGED, 'name = "plain"')
-    summarize()
+    result = runner.invoke(app, ["summarize", "--no-enrich"])
+    assert result.exit_code == 0, result.stderr
     assert len(llm.calls) == len(PAPERS)
+    assert f"papers {2 * len(PAPERS)}, cached 0, asked {len(PAPERS)}, shared {len(PAPERS)}" in (
+        result.stderr
+    )
     judged, plain = papers(isolated), papers(isolated, "plain")
     assert plain["2504.18074"]["summary"] == judged["2504.18074"]["summary"]
     assert plain["2504.18074"]["score"] is None  # the plain group never asked for it

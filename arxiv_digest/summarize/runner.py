@@ -38,6 +38,7 @@ class RunStats:
     papers: int = 0
     cached: int = 0
     asked: int = 0
+    shared: int = 0  # summary-only asks answered by the same paper's judged answer
     failed: int = 0
     requests: int = 0
     prompt_tokens: int = 0
@@ -60,7 +61,8 @@ class RunStats:
     def line(self, settings: Settings) -> str:
         text = (
             f"papers {self.papers}, cached {self.cached}, asked {self.asked}, "
-            f"failed {self.failed}, requests {self.requests}, tokens "
+            + (f"shared {self.shared} with a judged group, " if self.shared else "")
+            + f"failed {self.failed}, requests {self.requests}, tokens "
             f"{self.prompt_tokens} prompt / {self.completion_tokens} completion, "
             f"{self.seconds:.1f} s"
         )
@@ -139,7 +141,7 @@ class Summarizer:
         todo = [a for a in todo if a.interests or a.paper.id not in judged]
         self.stats.papers = self.total = len(asks)
         self.stats.cached = self.kept = len(asks) - len(todo) - len(borrowing)
-        self.stats.asked = len(todo)
+        self.stats.asked, self.stats.shared = len(todo), len(borrowing)
         if todo:
             entries.update(asyncio.run(self._ask_all(todo)))
         for ask in borrowing:
