@@ -245,7 +245,8 @@ class Pipeline:
         # lexical scores, also as the fallback for papers the model did not judge
         lexical = group.ranks and any(e.score is None for e in entries)
         if lexical and fts5_available():
-            relevance = rank(job.papers, group.interests, self._seeds(group, request))
+            seeds = self._seeds(group, request)
+            relevance = rank(job.papers, group.interests, seeds, job.listing.papers)
         elif lexical:
             self._say("warning: this Python's SQLite has no FTS5; papers are not ranked")
         annotated = []

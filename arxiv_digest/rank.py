@@ -35,6 +35,7 @@ TITLE_WEIGHT = 2.0
 INTEREST_SCALE = 8.0  # raw BM25 at which an interest score reaches 1 − 1/e ≈ 63
 SEED_SHARE = 0.4  # reaching this share of the seed's own score counts as 100
 SEED_TERMS = 48  # the seed's most distinctive words that make its query
+MATCH_FLOOR = 10  # a paper that has one of the phrases scores at least this, however common
 
 
 @dataclass(frozen=True)
@@ -55,21 +56,35 @@ def fts5_available() -> bool:
     return True
 
 
-def rank(papers: Sequence[Paper], interests: str, seeds: Sequence[Seed]) -> dict[str, Relevance]:
-    """Relevance by paper id; papers that match nothing get score 0 and no reason."""
+def rank(
+    papers: Sequence[Paper], interests: str, seeds: Sequence[Seed],
+    background: Sequence[Paper] = (),
+) -> dict[str, Relevance]:  # fmt: skip
+    """Relevance by paper id; papers that match nothing get score 0 and no reason.
+
+    background: the rest of the day's listing (papers the keywords left out). They are not
+    scored, but count in how rare a word is: a group whose include keeps only "Rydberg" papers
+    must not find "Rydberg" too common to matter.
+    """
     if not papers:
         return {}
     db = sqlite3.connect(":memory:")
     db.execute("CREATE VIRTUAL TABLE doc USING fts5(title, abstract, tokenize='porter unicode61')")
-    rows = [(p.title, p.abstract) for p in papers] + [(s.title, s.abstract) for s in seeds]
+    kept = {p.id for p in papers}
+    others = [p for p in background if p.id not in kept]
+    rows = [(p.title, p.abstract) for p in [*papers, *others]]
+    rows += [(s.title, s.abstract) for s in seeds]
     db.executemany("INSERT INTO doc (rowid, title, abstract) VALUES (?, ?, ?)",
                    [(i + 1, *row) for i, row in enumerate(rows)])  # fmt: skip
-    interest = _interest_scores(db, phrases(interests), len(papers))
-    similar = _seed_scores(db, seeds, len(papers))
+    corpus = _Corpus(db, scored=len(papers), first_seed=len(papers) + len(others) + 1)
+    interest = _interest_scores(corpus, phrases(interests))
+    similar = _seed_scores(corpus, seeds)
     result = {}
     for i, paper in enumerate(papers, start=1):
         raw, matched = interest.get(i, (0.0, []))
         score_i = 100 * (1 - math.exp(-raw / INTEREST_SCALE))
+        if matched:
+            score_i = max(score_i, MATCH_FLOOR)
         share, seed = similar.get(i, (0.0, None))
         score_s = 100 * min(1.0, share / SEED_SHARE)
         reasons = []
@@ -83,12 +98,30 @@ def rank(papers: Sequence[Paper], interests: str, seeds: Sequence[Seed]) -> dict
     return result
 
 
-def _bm25(db: sqlite3.Connection, query: str, limit: int) -> list[tuple[int, float]]:
-    """(rowid, score ≥ 0) of the rows the FTS5 query matches, best first."""
-    return db.execute(
-        "SELECT rowid, -bm25(doc, ?, 1.0) FROM doc WHERE doc MATCH ? AND rowid <= ?",
-        (TITLE_WEIGHT, query, limit),
-    ).fetchall()
+@dataclass(frozen=True)
+class _Corpus:
+    """Rows 1..scored are the papers to score, then the background, then the seeds."""
+
+    db: sqlite3.Connection
+    scored: int
+    first_seed: int
+
+    def bm25(self, query: str, seeds: bool = False) -> list[tuple[int, float]]:
+        """(rowid, score ≥ 0) of the scored rows (and the seeds) the FTS5 query matches."""
+        return self.db.execute(
+            "SELECT rowid, -bm25(doc, ?, 1.0) FROM doc WHERE doc MATCH ?"
+            " AND (rowid <= ? OR rowid >= ?)",
+            (TITLE_WEIGHT, query, self.scored, self.first_seed if seeds else 1 << 62),
+        ).fetchall()
+
+    def count(self, word: str) -> int:
+        query = "SELECT count(*) FROM doc WHERE doc MATCH ?"
+        return int(self.db.execute(query, (_query([word], ""),)).fetchone()[0])
+
+    @property
+    def size(self) -> int:
+        """Rows that are today's papers, scored or background."""
+        return self.first_seed - 1
 
 
 def _query(words: Sequence[str], joiner: str) -> str:
@@ -103,13 +136,11 @@ def _phrase_query(words: Sequence[str]) -> str:
     return f"NEAR({_query(words, '')}, {len(words) + 2})"
 
 
-def _interest_scores(
-    db: sqlite3.Connection, wanted: list[str], n: int
-) -> dict[int, tuple[float, list[str]]]:
+def _interest_scores(corpus: _Corpus, wanted: list[str]) -> dict[int, tuple[float, list[str]]]:
     scores: dict[int, tuple[float, list[str]]] = {}
     for phrase in wanted:
         words = _WORD.findall(phrase.lower())
-        for rowid, value in _bm25(db, _phrase_query(words), n):
+        for rowid, value in corpus.bm25(_phrase_query(words)):
             raw, matched = scores.get(rowid, (0.0, []))
             scores[rowid] = (raw + value, [*matched, phrase])
     for rowid, (raw, matched) in scores.items():  # strongest phrases named first
@@ -117,25 +148,23 @@ def _interest_scores(
     return scores
 
 
-def _seed_scores(
-    db: sqlite3.Connection, seeds: Sequence[Seed], n: int
-) -> dict[int, tuple[float, str]]:
+def _seed_scores(corpus: _Corpus, seeds: Sequence[Seed]) -> dict[int, tuple[float, str]]:
     best: dict[int, tuple[float, str]] = {}
     for k, seed in enumerate(seeds):
-        words = _seed_words(db, seed, n)
+        words = _seed_words(corpus, seed)
         if not words:
             continue
-        hits = dict(_bm25(db, _query(words, "OR"), n + len(seeds)))
-        own = hits.get(n + k + 1)
+        hits = dict(corpus.bm25(_query(words, "OR"), seeds=True))
+        own = hits.get(corpus.first_seed + k)
         if not own:
             continue
         for rowid, value in hits.items():
-            if rowid <= n and value / own > best.get(rowid, (0.0, ""))[0]:
+            if rowid <= corpus.scored and value / own > best.get(rowid, (0.0, ""))[0]:
                 best[rowid] = (value / own, seed.id)
     return best
 
 
-def _seed_words(db: sqlite3.Connection, seed: Seed, n: int) -> list[str]:
+def _seed_words(corpus: _Corpus, seed: Seed) -> list[str]:
     """The seed's words that weigh most (tf·idf among today's papers, title words twice): what
     makes it what it is, and that some paper of today shares."""
     title = _WORD.findall(seed.title.lower())
@@ -143,12 +172,7 @@ def _seed_words(db: sqlite3.Connection, seed: Seed, n: int) -> list[str]:
                  if w not in _STOP and not w.isdigit())  # fmt: skip
     weight = {}
     for word, count in tf.items():
-        df = _count(db, word)  # the seed's own row counts too
+        df = corpus.count(word)  # the seed's own row counts too
         if df >= 2:
-            weight[word] = count * math.log((n + 1) / (df - 1))
+            weight[word] = count * math.log((corpus.size + 1) / (df - 1))
     return sorted(weight, key=lambda w: (-weight[w], w))[:SEED_TERMS]
-
-
-def _count(db: sqlite3.Connection, word: str) -> int:
-    query = "SELECT count(*) FROM doc WHERE doc MATCH ?"
-    return int(db.execute(query, (_query([word], ""),)).fetchone()[0])

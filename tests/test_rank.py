@@ -46,6 +46,27 @@ def test_an_exclude_term_drops_a_paper_however_relevant():
     assert "2504.18074" not in ranked and len(kept) < len(LISTING.papers)
 
 
+def test_a_group_that_keeps_only_matching_papers_still_ranks_them():
+    """Found with llama.cpp: include = ["Rydberg"] kept 4 papers, 2 of them Rydberg, so BM25
+    over those 4 alone saw "Rydberg" in half of them, gave it no weight, and every score was 0
+    (no ⭐ block). The rest of the day's listing now counts for how rare a word is, and a
+    paper that has a phrase scores at least MATCH_FLOOR however common the phrase."""
+    from arxiv_digest.models import Group
+    from arxiv_digest.rank import MATCH_FLOOR
+
+    group = Group(name="q", title="q", categories=["quant-ph"], include=["Rydberg"])
+    kept = select(LISTING.papers, group)
+    assert len(kept) == 4
+    alone = rank(kept, "Rydberg atoms", [])
+    ranked = rank(kept, "Rydberg atoms", [], LISTING.papers)
+    for paper in kept:  # all four have "Rydberg atoms" (or "Rydberg atom") in their abstract
+        assert alone[paper.id].score == MATCH_FLOOR
+        assert alone[paper.id].reason == ranked[paper.id].reason == "匹配: Rydberg atoms"
+        assert ranked[paper.id].score > 40
+    assert set(ranked) == {p.id for p in kept}  # the background is not scored
+    assert ranked["2504.18074"].score > ranked["2504.12291"].score  # in the title beats not
+
+
 def test_a_seed_pulls_similar_papers_up():
     seed_paper = PAPERS["2504.07941"]  # error correction via a discrete-time quantum walk
     others = [p for p in LISTING.papers if p.id != seed_paper.id]
@@ -92,6 +113,15 @@ def test_the_star_block_is_a_list_of_links_to_blocks_below(isolated: Path):
     scores = {p["id"]: p["score"] for p in data["papers"]}
     assert scores["2503.11888"] > 0 and scores["2504.17830"] == 0
     assert all("reason" in p and "first_seen" in p for p in data["papers"])
+
+
+def test_the_star_block_of_a_keyword_filtered_group_ranks_against_the_whole_day(isolated: Path):
+    write_config(isolated, include='["Rydberg"]', interests='"Rydberg atoms"')
+    result = runner.invoke(app, ["summarize", "--feed", str(QUANT_PH), "-g", "q", "--no-llm",
+                                 *NO_NET])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    md = (isolated / "output" / "2025-04-28" / "q.md").read_text()
+    assert "](#2504.18074) — 65 分，匹配: Rydberg atoms" in md  # as in the unfiltered digest
 
 
 def test_sort_by_score_numbers_blocks_in_score_order(isolated: Path):
