@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import sqlite3
 from pathlib import Path
+from typing import get_args
 
-from arxiv_digest.models import FirstSeen, Paper
-from arxiv_digest.storage import SAFE_NAME, day_dirs
-from arxiv_digest.untrusted import valid_id
+from arxiv_digest.models import FirstSeen, Paper, Section
+from arxiv_digest.storage import day_dirs, load_digest, safe_name
+
+SECTIONS: tuple[Section, ...] = get_args(Section)  # "new", "replaced": the digest's order
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS seen (
@@ -49,20 +50,17 @@ class History:
 
     def _index(self, path: Path, mtime: float) -> None:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            date, group = dt.date.fromisoformat(data["date"]).isoformat(), data["group"]
-            if not SAFE_NAME.match(group) or ".." in group:
-                return  # it becomes a link: only names that could be ours
-            rows, numbers = [], {"new": 0, "replaced": 0}
-            for paper in data["papers"]:
-                if not valid_id(paper["id"]):
-                    continue
-                section = "new" if paper["announce_type"] in ("new", "cross") else "replaced"
-                numbers[section] += 1
-                rows.append((paper["id"], date, group, section, numbers[section],
-                             abstract_hash(paper["abstract"])))  # fmt: skip
+            digest = load_digest(path)  # ids and sections checked as on any day we read
         except (OSError, ValueError, KeyError, TypeError):
             return  # not a digest of ours; the day's own checks say so elsewhere
+        date, group = digest.date.isoformat(), digest.group.name
+        if not safe_name(group):
+            return  # it becomes a link: only names that could be ours
+        rows = [  # numbered as render/markdown.py numbers the blocks
+            (entry.paper.id, date, group, section, number, abstract_hash(entry.paper.abstract))
+            for section in SECTIONS
+            for number, entry in enumerate(digest.section(section), start=1)
+        ]
         self.db.execute("DELETE FROM seen WHERE date = ? AND grp = ?", (date, group))
         self.db.executemany("INSERT OR REPLACE INTO seen VALUES (?, ?, ?, ?, ?, ?)", rows)
         self.db.execute("INSERT OR REPLACE INTO seen_files VALUES (?, ?)", (str(path), mtime))

@@ -92,8 +92,13 @@ def day_dirs(output: Path) -> list[Path]:
     return sorted(days, key=lambda p: p.name, reverse=True)
 
 
+def safe_name(group: str) -> bool:
+    """A group name that can only ever be a file inside its day's folder."""
+    return bool(SAFE_NAME.match(group)) and ".." not in group
+
+
 def digest_paths(output: Path, date: dt.date, group: str) -> tuple[Path, Path]:
-    if not SAFE_NAME.match(group) or ".." in group:
+    if not safe_name(group):
         raise InputError(f"group name {group!r} cannot be a file name")
     folder = output / date.isoformat()
     return folder / f"{group}.md", folder / f"{group}.json"
