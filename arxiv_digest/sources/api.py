@@ -110,11 +110,12 @@ def _fields(entry: Any) -> dict[str, str]:
         "title": (entry.get("title"), MAX_TITLE_CHARS),  # for seeds (rank.py)
         "abstract": (entry.get("summary"), MAX_ABSTRACT_CHARS),
     }
-    return {
-        key: clip(_one_line(clean(value)), limit)[0]
-        for key, (value, limit) in fields.items()
-        if value and clean(value).strip()
-    }
+    kept = {}
+    for key, (value, limit) in fields.items():
+        text = _one_line(clean(value)) if value else ""
+        if text:  # cleaned once: the abstracts make this the bulk of a lookup's text
+            kept[key] = clip(text, limit)[0]
+    return kept
 
 
 def _one_line(text: str) -> str:

@@ -6,6 +6,7 @@ once, ever, and a run with arXiv unreachable ranks with the seeds it already kno
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,25 +25,25 @@ def load_seeds(
     if not ids:
         return []
     path.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(path, timeout=10) as db:
+    # closing(): a connection's own "with" commits but leaves it open
+    with contextlib.closing(sqlite3.connect(path, timeout=10)) as db, db:
         db.execute(SCHEMA)
         marks = ",".join("?" * len(ids))
         rows = db.execute(f"SELECT id, title, abstract FROM seeds WHERE id IN ({marks})", ids)
         known = {row[0]: Seed(id=row[0], title=row[1], abstract=row[2]) for row in rows}
         missing = [i for i in ids if i not in known]
-        if missing:
-            try:
-                found = api().lookup(missing)
-            except ApiError as exc:
-                warn(f"{exc}; ranking without seeds {', '.join(missing)} this time")
-                found = None
-            for seed_id in missing if found is not None else []:
-                fields = found.get(seed_id, {}) if found else {}
-                if "title" not in fields:
-                    warn(f"seed {seed_id}: the export API does not know this paper")
-                    continue
-                seed = Seed(id=seed_id, title=fields["title"], abstract=fields.get("abstract", ""))
-                db.execute("INSERT OR REPLACE INTO seeds VALUES (?, ?, ?)",
-                           (seed.id, seed.title, seed.abstract))  # fmt: skip
-                known[seed_id] = seed
+        try:
+            found = api().lookup(missing) if missing else {}
+        except ApiError as exc:
+            warn(f"{exc}; ranking without seeds {', '.join(missing)} this time")
+            missing, found = [], {}
+        for seed_id in missing:
+            fields = found.get(seed_id, {})
+            if "title" not in fields:
+                warn(f"seed {seed_id}: the export API does not know this paper")
+                continue
+            seed = Seed(id=seed_id, title=fields["title"], abstract=fields.get("abstract", ""))
+            db.execute("INSERT OR REPLACE INTO seeds VALUES (?, ?, ?)",
+                       (seed.id, seed.title, seed.abstract))  # fmt: skip
+            known[seed_id] = seed
     return [known[i] for i in ids if i in known]
