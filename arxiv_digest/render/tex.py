@@ -9,18 +9,16 @@ the formula holds, and which Markdown itself reads as a code span: never a link,
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
-import logging
 import re
 from typing import Any
-
-from pylatexenc import latex2text, latexwalker
 
 from arxiv_digest.render.escape import escape_line, one_line
 
 # Text without these renders exactly as plain escaped text, and skips the TeX parser.
-_TEX = re.compile(r"[\\$~]|--|``|''")
 _TEX_MARKS = ("\\", "$", "~", "--", "``", "''")
+_TEX = re.compile("|".join(map(re.escape, _TEX_MARKS)))
 # placeholders for formulas and URLs while the text around them goes through latex2text
 _HOLE = re.compile("\ue000(\\d+)\ue001")
 _HOLE_CHARS = re.compile("[\ue000-\ue002]")
@@ -188,8 +186,9 @@ def _latex_to_text(runs: list[str]) -> list[str]:
 
 
 def _convert(tex: str) -> str:
+    converter, parser_context = _pylatexenc()
     try:
-        return _CONVERTER.latex_to_text(tex, latex_context=_PARSER_CONTEXT)
+        return converter.latex_to_text(tex, latex_context=parser_context)
     except Exception:  # pylatexenc fails on some malformed input; show it as written
         return tex
 
@@ -198,7 +197,15 @@ def _unknown_macro(node: Any, **_: Any) -> str:
     return f"\\{node.macroname} "  # kept as written rather than silently dropped
 
 
-def _converter() -> latex2text.LatexNodes2Text:
+@functools.cache
+def _pylatexenc() -> tuple[Any, Any]:
+    """The converter and the parser's macro table, built on first use (≈25 ms with the import,
+    which a run whose text holds no TeX, or --version, never pays); the table once, as
+    latex_to_text would rebuild it for every call."""
+    import logging
+
+    from pylatexenc import latex2text, latexwalker
+
     # it logs a warning for each macro it cannot fill (a \url{ never closed); the text is
     # shown as written instead, and the user's run log is no place for it
     logging.getLogger("pylatexenc").setLevel(logging.ERROR)
@@ -215,13 +222,10 @@ def _converter() -> latex2text.LatexNodes2Text:
         + [latex2text.MacroTextSpec(name, discard=True) for name in _REFERENCES + _FONTS],
     )
     db.set_unknown_macro_spec(latex2text.MacroTextSpec("", simplify_repl=_unknown_macro))
-    return latex2text.LatexNodes2Text(latex_context=db)
+    return latex2text.LatexNodes2Text(latex_context=db), latexwalker.get_default_latex_context_db()
 
 
 # references into a paper the reader does not have: dropped, not shown as "<cit.>"
 _REFERENCES = ("cite", "citep", "citet", "ref", "eqref", "label", "footnote")
 # old-style font switches ({\it x}): the text stays, the switch goes
 _FONTS = ("it", "bf", "em", "rm", "sc", "sl", "sf", "tt", "normalfont", "upshape", "itshape")
-_CONVERTER = _converter()
-# the parser's macro table, built once (latex_to_text would rebuild it for every call)
-_PARSER_CONTEXT = latexwalker.get_default_latex_context_db()
