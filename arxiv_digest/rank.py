@@ -9,6 +9,7 @@ score they reach on the seed's words. Scores are 0–100: how strong the match i
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import sqlite3
@@ -48,6 +49,7 @@ def phrases(interests: str) -> list[str]:
     return [p.strip() for p in _PHRASES.split(interests) if _WORD.search(p)]
 
 
+@functools.cache  # asked once per group: the answer is the interpreter's
 def fts5_available() -> bool:
     try:
         sqlite3.connect(":memory:").execute("CREATE VIRTUAL TABLE t USING fts5(x)")
