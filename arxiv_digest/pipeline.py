@@ -196,18 +196,21 @@ class Pipeline:
             self._enrich(jobs)
         summaries = self._summarize(jobs, sick, request)
         history = self._history()
-        for job in jobs:
-            date = request.date or job.date
-            entries = [summaries[(paper.id, job.group.judged)] for paper in job.papers]
-            entries = self._annotate(job, entries, date, history, request)
-            digest = Digest(date=date, group=job.group, entries=entries)
-            md_path, _ = self._write(digest, outcome)
-            stats = digest.stats
-            self.console.print(
-                f"{job.group.name}: {stats['new']} new, {stats['replaced']} replaced → {md_path}"
-            )
-        if history is not None:
-            history.close()
+        try:
+            for job in jobs:
+                date = request.date or job.date
+                entries = [summaries[(paper.id, job.group.judged)] for paper in job.papers]
+                entries = self._annotate(job, entries, date, history, request)
+                digest = Digest(date=date, group=job.group, entries=entries)
+                md_path, _ = self._write(digest, outcome)
+                stats = digest.stats
+                self.console.print(
+                    f"{job.group.name}: {stats['new']} new, {stats['replaced']} replaced → "
+                    f"{md_path}"
+                )
+        finally:  # also when a write fails (exit 4)
+            if history is not None:
+                history.close()
         for digest in sick:
             judged = digest.group.judged
             healed = digest.model_copy(
