@@ -232,7 +232,7 @@ class Pipeline:
     def _history(self) -> History | None:
         try:
             return History(self.settings.cache, self.settings.output)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             self._say(f"warning: cannot read the index of earlier digests ({exc}); no 首次收录")
             return None
 
@@ -273,7 +273,12 @@ class Pipeline:
         def warn(text: str) -> None:
             self._say(f"warning: {text}")
 
-        return load_seeds(group.seeds, self.settings.cache, api, warn)
+        try:
+            return load_seeds(group.seeds, self.settings.cache, api, warn)
+        except (sqlite3.Error, OSError) as exc:  # like the history index: an extra only
+            warn(f"cannot use the seed table in {self.settings.cache} ({exc}); "
+                 f"ranking without seeds {', '.join(group.seeds)} this time")  # fmt: skip
+            return []
 
     def _write(self, digest: Digest, outcome: Outcome) -> tuple[Path, Path]:
         md_path, json_path = write_digest(self.settings.output, digest, render_digest(digest))

@@ -174,6 +174,24 @@ def test_a_cache_that_is_not_a_database_is_moved_aside_and_rebuilt(llm: FakeLLM,
         assert db.execute("SELECT COUNT(*) FROM summaries").fetchone()[0] == 4
 
 
+@contextlib.contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """The folder and its files read-only: a read-only bind mount as root, permissions else."""
+    subprocess.run(["mount", "--bind", str(folder), str(folder)], check=False)
+    remounted = subprocess.run(
+        ["mount", "-o", "remount,ro,bind", str(folder)], capture_output=True
+    ).returncode == 0
+    if not remounted:  # not root: plain permissions do it
+        for path in folder.iterdir():
+            path.chmod(0o444)
+        folder.chmod(0o555)
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+        folder.chmod(0o755)
+
+
 def test_a_read_only_cache_exits_4(llm: FakeLLM, isolated: Path, monkeypatch):
     assert summarize().exit_code == 0
     folder = isolated / "ro"
@@ -183,18 +201,8 @@ def test_a_read_only_cache_exits_4(llm: FakeLLM, isolated: Path, monkeypatch):
         db.backup(copy)
     monkeypatch.setenv("ARXIV_DIGEST_CACHE", str(cache))
     monkeypatch.setenv("ARXIV_DIGEST_LOCK_WAIT", "0")
-    subprocess.run(["mount", "--bind", str(folder), str(folder)], check=False)
-    remounted = subprocess.run(
-        ["mount", "-o", "remount,ro,bind", str(folder)], capture_output=True
-    ).returncode == 0
-    if not remounted:  # not root: plain permissions do it
-        cache.chmod(0o444)
-        folder.chmod(0o555)
-    try:
+    with read_only(folder):
         result = summarize("--force", "--date", "2026-09-25")
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
-        folder.chmod(0o755)
     assert result.exit_code == 4, result.stderr
     line = one_line(result)
     assert str(folder) in line and "error:" in line
@@ -273,3 +281,29 @@ def test_a_second_run_gives_up_after_the_wait_naming_the_holder(llm: FakeLLM, is
     assert second.returncode == 4
     last = second.stderr.strip().splitlines()[-1]
     assert f"another run (pid {first.pid}) is in progress" in last
+
+
+def test_a_read_only_cache_costs_a_no_llm_digest_only_its_seeds(
+    isolated: Path, server, monkeypatch
+):
+    """--no-llm never needs the cache; the seed table and the index of earlier days in it are
+    extras: without them the digest is still written, with a warning, never a traceback."""
+    (isolated / "arxiv-digest.toml").write_text(
+        '[[groups]]\nname = "q"\ntitle = "量子"\ncategories = ["quant-ph"]\n'
+        'interests = "Rydberg atoms"\nseeds = ["hep-ex/0307015"]\n'
+    )
+    api = (Path(__file__).parent / "fixtures" / "api" /
+           "api_idlist-hep-ex0307015_2021-03-25_dialect-map-io.xml").read_bytes()  # fmt: skip
+    server.route("/api/query", Reply(body=api))
+    monkeypatch.setenv("ARXIV_DIGEST_API_URL", server.url + "/api/query")
+    folder = isolated / "ro"
+    folder.mkdir()
+    sqlite3.connect(folder / "cache.sqlite3").close()  # an empty database, read-only below
+    monkeypatch.setenv("ARXIV_DIGEST_CACHE", str(folder / "cache.sqlite3"))
+    with read_only(folder):
+        result = runner.invoke(app, ["summarize", "--feed", str(QUANT_PH), "-g", "q", "--no-llm"])
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "ranking without seeds" in result.stderr
+    md = (isolated / "output" / "2025-04-28" / "q.md").read_text()
+    assert "](#2504.18074) — 65 分，匹配: Rydberg atoms" in md  # the interests still rank
