@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,19 +10,17 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.markup import escape
 
+from arxiv_digest.annotate import Annotator
 from arxiv_digest.categories import group_title, validate_categories
 from arxiv_digest.config import Settings
 from arxiv_digest.errors import ApiError, ConfigError, FetchError, InputError
-from arxiv_digest.history import History
-from arxiv_digest.models import Ask, Digest, Entry, Group, Listing, Paper, Seed
-from arxiv_digest.rank import fts5_available, rank
+from arxiv_digest.models import Ask, Digest, Entry, Group, Listing, Paper
 from arxiv_digest.render.index import write_index
 from arxiv_digest.render.markdown import render_digest
 from arxiv_digest.select import select
 from arxiv_digest.sources.api import ExportApi, enrich
 from arxiv_digest.sources.feed import fetch_feed, parse_feed
 from arxiv_digest.sources.http import HttpFetcher
-from arxiv_digest.sources.seeds import load_seeds
 from arxiv_digest.storage import last_published, recent_digests, run_lock, write_digest
 from arxiv_digest.summarize.cache import SummaryCache
 from arxiv_digest.summarize.prompts import Prompts, find_prompts_dir
@@ -195,12 +192,11 @@ class Pipeline:
         if jobs and not request.no_enrich:
             self._enrich(jobs)
         summaries = self._summarize(jobs, sick, request)
-        history = self._history()
-        try:
+        with Annotator(self.settings, lambda: self.http, self._say, request.no_enrich) as notes:
             for job in jobs:
                 date = request.date or job.date
                 entries = [summaries[(paper.id, job.group.judged)] for paper in job.papers]
-                entries = self._annotate(job, entries, date, history, request)
+                entries = notes.annotate(job.group, job.papers, entries, date, job.listing.papers)
                 digest = Digest(date=date, group=job.group, entries=entries)
                 md_path, _ = self._write(digest, outcome)
                 stats = digest.stats
@@ -208,9 +204,6 @@ class Pipeline:
                     f"{job.group.name}: {stats['new']} new, {stats['replaced']} replaced → "
                     f"{md_path}"
                 )
-        finally:  # also when a write fails (exit 4)
-            if history is not None:
-                history.close()
         for digest in sick:
             judged = digest.group.judged
             healed = digest.model_copy(
@@ -228,57 +221,6 @@ class Pipeline:
                 outcome.failed += healed.failed
         write_index(self.settings.output)
         return outcome
-
-    def _history(self) -> History | None:
-        try:
-            return History(self.settings.cache, self.settings.output)
-        except (sqlite3.Error, OSError) as exc:
-            self._say(f"warning: cannot read the index of earlier digests ({exc}); no 首次收录")
-            return None
-
-    def _annotate(
-        self, job: Job, entries: list[Entry], date: dt.date, history: History | None,
-        request: Request,
-    ) -> list[Entry]:  # fmt: skip
-        """The stage between selection and rendering: relevance to the group's interests and
-        seeds (rank.py) unless the model judged it (llm_score), and where a replaced paper was
-        first published (history.py)."""
-        group = job.group
-        relevance = {}
-        # lexical scores, also as the fallback for papers the model did not judge
-        lexical = group.ranks and any(e.score is None for e in entries)
-        if lexical and fts5_available():
-            seeds = self._seeds(group, request)
-            relevance = rank(job.papers, group.interests, seeds, job.listing.papers)
-        elif lexical:
-            self._say("warning: this Python's SQLite has no FTS5; papers are not ranked")
-        annotated = []
-        for entry in entries:
-            update: dict[str, object] = {}
-            if entry.score is None and (found := relevance.get(entry.paper.id)) is not None:
-                update.update(score=found.score, reason=found.reason or None)
-            if history is not None and entry.paper.section == "replaced":
-                update["first_seen"] = history.first_seen(entry.paper, date)
-            annotated.append(entry.model_copy(update=update))
-        if group.sort == "score":  # numbering follows: new first, then by score
-            annotated.sort(key=lambda e: (e.paper.section != "new", -(e.score or 0)))
-        return annotated
-
-    def _seeds(self, group: Group, request: Request) -> list[Seed]:
-        def api() -> ExportApi:
-            if request.no_enrich:
-                raise ApiError("--no-enrich: the export API is not asked")
-            return ExportApi(self.http, self.settings.api_url)
-
-        def warn(text: str) -> None:
-            self._say(f"warning: {text}")
-
-        try:
-            return load_seeds(group.seeds, self.settings.cache, api, warn)
-        except (sqlite3.Error, OSError) as exc:  # like the history index: an extra only
-            warn(f"cannot use the seed table in {self.settings.cache} ({exc}); "
-                 f"ranking without seeds {', '.join(group.seeds)} this time")  # fmt: skip
-            return []
 
     def _write(self, digest: Digest, outcome: Outcome) -> tuple[Path, Path]:
         md_path, json_path = write_digest(self.settings.output, digest, render_digest(digest))
