@@ -44,7 +44,7 @@ def recommended(digest: Digest) -> list[str]:
         return []
     lines = ["- **⭐ 今日推荐**", ""]
     for place, (entry, section, number) in enumerate(ranked[: digest.group.top], start=1):
-        label = f"\\[{section} {number:03d}\\] {typeset(entry.paper.title)}"
+        label = f"\\[{section} {number:03d}\\] {typeset(entry.paper.title, links=False)}"
         reason = f"，{escape_unlinked(entry.reason)}" if entry.reason else ""  # model text too
         lines.append(f"{place}. [{label}](#{entry.paper.id}) — {entry.score} 分{reason}")
     return [*lines, ""]
