@@ -209,6 +209,27 @@ def index(output: OutputOption = Path("output")) -> None:
         raise fail(exc) from None
 
 
+@app.command()
+def site(
+    output: OutputOption = Path("output"),
+    dest: Annotated[
+        Path, typer.Option("--dest", help="Where the site goes (replaced whole); default ./_site.")
+    ] = Path("_site"),
+) -> None:
+    """Build the web reader from the output folder's JSON: static pages, search, no server."""
+    from arxiv_digest.site.build import build_site
+
+    try:
+        built = build_site(output, dest, lambda line: console.print(line, markup=False))
+    except DigestError as exc:
+        raise fail(exc) from None
+    console.print(
+        f"wrote {dest}: {built.pages} pages, {built.papers} papers, search: {built.search} "
+        f"({built.seconds:.1f} s)",
+        markup=False,
+    )
+
+
 @app.command("cache-stats")
 def cache_stats(config: Annotated[Path | None, typer.Option("--config")] = None) -> None:
     """How many summaries are cached, calls made, tokens used, papers still failing."""

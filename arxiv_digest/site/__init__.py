@@ -1,0 +1,1 @@
+"""The web reader (`arxiv-digest site`): static pages from the output folder's JSON."""

@@ -1,0 +1,165 @@
+"""What the reader's pages show, gathered from the output folder's digests: one place that knows
+the JSON's fields, so the templates only lay them out."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from arxiv_digest.models import Digest, Entry, Section
+from arxiv_digest.render.markdown import FAILED_SUMMARY, SECTION_TITLES
+from arxiv_digest.site.tex import tex_html
+from arxiv_digest.storage import day_dirs, load_digest
+
+
+@dataclass
+class GroupPage:
+    """One day's digest of one group: the page ``DATE/GROUP.html``."""
+
+    digest: Digest
+    source: Path
+
+    @property
+    def date(self) -> str:
+        return self.digest.date.isoformat()
+
+    @property
+    def name(self) -> str:
+        return self.digest.group.name
+
+    @property
+    def href(self) -> str:
+        """From the site's root."""
+        return page_href(self.date, self.name)
+
+    @property
+    def overview(self) -> str | None:
+        return getattr(self.digest, "overview", None) or None
+
+    def count(self, section: Section) -> int:
+        return sum(1 for e in self.digest.entries if e.paper.section == section)
+
+
+@dataclass
+class Site:
+    pages: list[GroupPage] = field(default_factory=list)  # newest day first, groups by name
+    skipped: list[str] = field(default_factory=list)  # files that are not readable digests
+
+    def days(self) -> list[tuple[str, list[GroupPage]]]:
+        days: dict[str, list[GroupPage]] = {}
+        for page in self.pages:
+            days.setdefault(page.date, []).append(page)
+        return list(days.items())
+
+
+def page_href(date: str, group: str) -> str:
+    return f"{date}/{quote(group)}.html"
+
+
+def collect(output: Path) -> Site:
+    """Every readable digest, skipping what ``storage`` would skip (damaged or foreign JSON)."""
+    site = Site()
+    for day in day_dirs(output):
+        for path in sorted(day.glob("*.json")):
+            try:
+                digest = load_digest(path)
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                site.skipped.append(f"{path}: {str(exc).splitlines()[0][:120]}")
+                continue
+            if digest.date.isoformat() != day.name:
+                site.skipped.append(f"{path}: dated {digest.date}, not {day.name}")
+                continue
+            site.pages.append(GroupPage(digest, path))
+    return site
+
+
+def paper_view(entry: Entry, number: int, known: set[str]) -> dict[str, object]:
+    """The fields of one paper block, escaped; ``known`` holds the pages the site has, so a
+    首次收录 link never points at a page that is not there."""
+    paper = entry.paper
+    title_zh = getattr(entry, "title_zh", None)
+    seen = entry.first_seen
+    first_seen = None
+    if seen is not None:
+        href = page_href(seen.date.isoformat(), seen.group)
+        first_seen = {
+            "label": f"{seen.date.isoformat()} [{seen.section} {seen.number:03d}]",
+            "href": f"{href}#{paper.id}" if href in known else None,
+            "changed": seen.abstract_changed,
+        }
+    summary = entry.summary if entry.status == "ok" else None
+    return {
+        "id": paper.id,
+        "section": paper.section,
+        "number": number,
+        "label": f"{paper.section} {number:03d}",
+        "title": tex_html(paper.title),
+        "title_zh": title_zh,
+        "categories": paper.categories,
+        "tags": entry.tags,
+        "tags_json": json.dumps(entry.tags, ensure_ascii=False),
+        "summary": summary,
+        "failed": FAILED_SUMMARY if entry.status == "failed" else None,
+        "score": entry.score,
+        "reason": entry.reason,
+        "authors": tex_html("; ".join(paper.authors)),
+        "comment": tex_html(paper.comment) if paper.comment else None,
+        "abstract": tex_html(paper.abstract),
+        "abs_url": f"https://arxiv.org/abs/{paper.id}",
+        "pdf_url": paper.pdf_url,
+        "first_seen": first_seen,
+    }
+
+
+def sections_view(page: GroupPage, known: set[str]) -> list[dict[str, object]]:
+    out = []
+    for section, title in SECTION_TITLES.items():
+        entries = page.digest.section(section)
+        if entries:
+            papers = [paper_view(e, n, known) for n, e in enumerate(entries, start=1)]
+            out.append({"id": f"section-{section}", "title": title, "papers": papers})
+    return out
+
+
+def recommended(page: GroupPage) -> list[dict[str, object]]:
+    """⭐ 今日推荐, as in the Markdown: the top scores, arXiv's order among equals."""
+    top = page.digest.group.top
+    numbered = [
+        (entry, f"{section} {number:03d}")
+        for section in SECTION_TITLES
+        for number, entry in enumerate(page.digest.section(section), start=1)
+        if entry.score
+    ]
+    numbered.sort(key=lambda item: -(item[0].score or 0))
+    return [
+        {"id": e.paper.id, "label": label, "title": tex_html(e.paper.title),
+         "title_zh": getattr(e, "title_zh", None), "score": e.score, "reason": e.reason}
+        for e, label in numbered[:top]
+    ]
+
+
+def calendar(dates: list[str]) -> list[dict[str, object]]:
+    """Month grids (newest month first), Monday first, each cell a day number or None."""
+    import calendar as cal
+    import datetime as dt
+
+    have = set(dates)
+    months = sorted({d[:7] for d in dates}, reverse=True)
+    out = []
+    for month in months:
+        year, mon = int(month[:4]), int(month[5:])
+        weeks = []
+        for week in cal.Calendar(firstweekday=0).monthdatescalendar(year, mon):
+            row = []
+            for day in week:
+                iso = day.isoformat()
+                if day.month != mon:
+                    row.append(None)
+                else:
+                    row.append({"day": day.day, "date": iso, "has": iso in have})
+            weeks.append(row)
+        out.append({"label": f"{year} 年 {mon} 月", "weeks": weeks,
+                    "id": f"m-{month}", "first": dt.date(year, mon, 1).isoformat()})
+    return out

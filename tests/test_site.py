@@ -1,0 +1,122 @@
+"""`arxiv-digest site` without a browser: what it writes, what it refuses, what it skips."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from arxiv_digest.cli import app
+from arxiv_digest.site import search
+from arxiv_digest.site.tex import tex_html
+from tests.support.site_fixture import make_output
+
+STATIC = Path(__file__).resolve().parents[1] / "arxiv_digest" / "site" / "static"
+KATEX_VERSION = "0.19.1"  # npm package katex, vendored by scripts/vendor-katex.sh
+
+
+@pytest.fixture(autouse=True)
+def no_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pagefind takes seconds a build; the browser tests build and search the index."""
+    monkeypatch.setattr(search, "pagefind_binary", lambda: None)
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_tex_becomes_spans_for_katex_and_text_mode_becomes_characters() -> None:
+    source = r"Schr\"odinger's $\hat H\psi=E\psi$ costs $5 and $10 -- 25\% of \emph{all} <b>"
+    html = str(tex_html(source))
+    assert html == (
+        'Schrödinger\'s <span class="tex">$\\hat H\\psi=E\\psi$</span> costs $5 and $10 – 25% '
+        "of all &lt;b&gt;"
+    ).replace("'", "&#39;")
+    assert str(tex_html(r"\(a<b\) and $$x$$")) == (
+        '<span class="tex">\\(a&lt;b\\)</span> and <span class="tex display">$$x$$</span>'
+    )
+    assert str(tex_html("a lone $ sign")) == "a lone $ sign"
+
+
+def test_every_day_and_group_gets_a_page_and_the_index_links_them(tmp_path: Path) -> None:
+    digests = make_output(tmp_path / "output")
+    code, out = run("site", "--output", "output", "--dest", "_site")
+    assert code == 0, out
+    site = tmp_path / "_site"
+    index = (site / "index.html").read_text(encoding="utf-8")
+    for digest in digests:
+        page = site / digest.date.isoformat() / f"{digest.group.name}.html"
+        html = page.read_text(encoding="utf-8")
+        ids = re.findall(r'<h3 id="([^"]+)"', html)
+        assert ids == [e.paper.id for e in digest.entries]
+        assert f'href="{digest.date.isoformat()}/{digest.group.name}.html"' in index
+        assert "https://" not in re.sub(r'href="https://arxiv\.org/(abs|pdf)/[^"]+"', "", html)
+    assert index.index("2026-09-24") < index.index("2026-04-27") < index.index("2025-04-28")
+    assert "4 pages, 91 papers" in out
+
+
+def test_hostile_text_is_escaped_and_absent_fields_are_left_out(tmp_path: Path) -> None:
+    make_output(tmp_path / "output")
+    path = tmp_path / "output" / "2026-04-27" / "ai.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["papers"][0]["title"] = '<script>alert(1)</script> "quoted"'
+    data["papers"][0]["tags"] = ['"><img src=x onerror=alert(1)>']
+    data["papers"][0]["summary"] = "<iframe>"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert run("site")[0] == 0
+    html = (tmp_path / "_site" / "2026-04-27" / "ai.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "<img src=x" not in html and "<iframe>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "今日概览" not in html and 'class="title-en"' not in html  # no overview, no 中文标题
+
+
+def test_a_damaged_digest_is_skipped_and_named(tmp_path: Path) -> None:
+    make_output(tmp_path / "output")
+    (tmp_path / "output" / "2026-04-27" / "cl.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "output" / "2026-04-27" / "notes.json").write_text("[]", encoding="utf-8")
+    code, out = run("site")
+    assert code == 0
+    assert "skipped output/2026-04-27/cl.json" in out and "notes.json" in out
+    assert not (tmp_path / "_site" / "2026-04-27" / "cl.html").exists()
+    assert (tmp_path / "_site" / "2026-04-27" / "ai.html").exists()
+
+
+def test_a_folder_it_did_not_build_is_never_replaced(tmp_path: Path) -> None:
+    make_output(tmp_path / "output")
+    mine = tmp_path / "docs"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("keep me", encoding="utf-8")
+    code, out = run("site", "--dest", "docs")
+    assert code == 2 and "did not build" in out
+    assert (mine / "thesis.tex").read_text(encoding="utf-8") == "keep me"
+    assert run("site", "--dest", "output/site")[0] == 2
+    assert run("site", "--dest", ".")[0] == 2
+    assert run("site", "--output", "nowhere")[0] == 2
+    # its own site is rebuilt in place, nothing of the old one left behind
+    assert run("site")[0] == 0
+    (tmp_path / "_site" / "stale.html").write_text("old", encoding="utf-8")
+    assert run("site")[0] == 0
+    assert not (tmp_path / "_site" / "stale.html").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("._site")] == []
+
+
+def test_without_pagefind_the_site_is_built_without_search(tmp_path: Path) -> None:
+    make_output(tmp_path / "output")
+    code, out = run("site")
+    assert code == 0 and "pip install 'arxiv-digest[site]'" in out
+    html = (tmp_path / "_site" / "index.html").read_text(encoding="utf-8")
+    assert 'data-search="on"' not in html and not (tmp_path / "_site" / "pagefind").exists()
+
+
+def test_katex_is_vendored_whole_and_pinned() -> None:
+    js = (STATIC / "katex" / "katex.min.js").read_text(encoding="utf-8")
+    assert f'version:"{KATEX_VERSION}"' in js
+    css = (STATIC / "katex" / "katex.min.css").read_text(encoding="utf-8")
+    fonts = set(re.findall(r"url\((fonts/[^)]+\.woff2)\)", css))
+    assert len(fonts) > 15
+    assert all((STATIC / "katex" / f).is_file() for f in fonts)  # the first format browsers take
+    assert (STATIC / "katex" / "LICENSE").is_file()
