@@ -18,7 +18,7 @@ from arxiv_digest.models import Ask, Digest, Entry, Group, Listing, Paper
 from arxiv_digest.render.index import write_index
 from arxiv_digest.render.markdown import render_digest
 from arxiv_digest.select import select
-from arxiv_digest.sources.api import ExportApi, enrich
+from arxiv_digest.sources.api import ExportApi, clipped, enrich
 from arxiv_digest.sources.feed import fetch_feed, parse_feed
 from arxiv_digest.sources.http import HttpFetcher
 from arxiv_digest.storage import last_published, recent_digests, run_lock, write_digest
@@ -305,6 +305,8 @@ class Pipeline:
         except ApiError as exc:
             self.console.print(f"[yellow]warning:[/] {exc}; the digest goes on without 备注")
             return
+        for note in clipped(metadata):
+            self.console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
         for job in jobs:
             job.papers = enrich(job.papers, metadata)
 

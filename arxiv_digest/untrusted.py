@@ -23,7 +23,9 @@ MAX_FEED_BYTES = 32 * 1024 * 1024  # arXiv's largest daily feed is a few MB
 MAX_TITLE_CHARS = 1_000
 MAX_ABSTRACT_CHARS = 6_000  # arXiv caps abstracts at 1,920 characters
 MAX_COMMENT_CHARS = 1_000
-MAX_AUTHORS = 500
+MAX_AUTHORS = 500  # names kept; collaborations list thousands, the digest shows the first
+MAX_AUTHOR_CHARS = 1_000  # one name with its affiliation; one 60,000-character name took 319 s
+MAX_CATEGORIES = 20  # arXiv's papers list a handful
 MAX_ANSWER_CHARS = 20_000  # far above any answer within max_tokens that we keep
 
 

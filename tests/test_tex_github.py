@@ -147,7 +147,8 @@ def _seconds(field: str) -> float:
     ],
 )
 def test_long_fields_typeset_in_linear_time(unit: str, scaled: bool):
-    """6,000 characters (the abstract's cap) within 2 s (was 2.3–7.9 s); 4× the text ≲ 4× the time."""
+    """6,000 characters (the abstract's cap) within 2 s (was 2.3–7.9 s); 4× the text, ≲ 4× the
+    time."""
     assert _seconds(unit * (6_000 // len(unit)) + "$") < 2.0
     if scaled:
         small = _seconds(unit * (3_000 // len(unit)) + "$")

@@ -110,12 +110,22 @@ def _fields(entry: Any) -> dict[str, str]:
         "title": (entry.get("title"), MAX_TITLE_CHARS),  # for seeds (rank.py)
         "abstract": (entry.get("summary"), MAX_ABSTRACT_CHARS),
     }
-    kept = {}
+    kept, cut = {}, []
     for key, (value, limit) in fields.items():
         text = _one_line(clean(value)) if value else ""
         if text:  # cleaned once: the abstracts make this the bulk of a lookup's text
-            kept[key] = clip(text, limit)[0]
+            kept[key], clipped = clip(text, limit)
+            cut += [f"the {key} to {limit} characters"] * clipped
+    if cut:
+        kept["clipped"] = ", ".join(cut)
     return kept
+
+
+def clipped(metadata: ApiMetadata) -> list[str]:
+    """A line for each paper whose overlong API text was cut, for the run's warnings."""
+    return [
+        f"{key}: cut {extra['clipped']}" for key, extra in metadata.items() if "clipped" in extra
+    ]
 
 
 def _one_line(text: str) -> str:

@@ -21,7 +21,9 @@ from arxiv_digest.models import ANNOUNCE_ORDER, Listing, Paper
 from arxiv_digest.sources.http import HTTPFailure, HttpFetcher
 from arxiv_digest.untrusted import (
     MAX_ABSTRACT_CHARS,
+    MAX_AUTHOR_CHARS,
     MAX_AUTHORS,
+    MAX_CATEGORIES,
     MAX_FEED_BYTES,
     MAX_TITLE_CHARS,
     clean,
@@ -190,21 +192,29 @@ def _paper(entry: Any, source: str) -> Item:
     abstract = description[match.end() :] if match else description
     title, title_cut = clip(title, MAX_TITLE_CHARS)
     abstract, abstract_cut = clip(_one_line(abstract), MAX_ABSTRACT_CHARS)
-    cut = [f"title to {MAX_TITLE_CHARS}"] * title_cut + [
-        f"abstract to {MAX_ABSTRACT_CHARS}"
-    ] * abstract_cut
+    authors = split_authors(clean(entry.get("author", "")))
+    named = [clip(name, MAX_AUTHOR_CHARS) for name in authors[:MAX_AUTHORS]]
+    cut = (
+        [f"the title to {MAX_TITLE_CHARS} characters"] * title_cut
+        + [f"the abstract to {MAX_ABSTRACT_CHARS} characters"] * abstract_cut
+        + [f"an author's name to {MAX_AUTHOR_CHARS} characters"] * any(c for _, c in named)
+        + [f"the authors to the first {MAX_AUTHORS} of {len(authors)}"]
+        * (len(authors) > MAX_AUTHORS)
+        + [f"the categories to the first {MAX_CATEGORIES} of {len(categories)}"]
+        * (len(categories) > MAX_CATEGORIES)
+    )
     paper = Paper(
         id=ident["id"],
         version=int(ident["version"]),
         announce_type=announce_type,
         title=title,
-        authors=split_authors(clean(entry.get("author", "")))[:MAX_AUTHORS],
-        categories=categories,
+        authors=[name for name, _ in named],
+        categories=categories[:MAX_CATEGORIES],
         abstract=abstract,
         doi=clean(entry.get("arxiv_doi") or "") or None,
         journal_ref=clean(entry.get("arxiv_journal_reference") or "") or None,
     )
-    return paper, f"{ident['id']}: cut the {' and '.join(cut)} characters" if cut else ""
+    return paper, f"{ident['id']}: cut {', '.join(cut)}" if cut else ""
 
 
 def _one_line(text: str) -> str:
