@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from endpoint_scenarios import scenario_1_auto, scenario_7, scenario_8, scenario_9
 from harness import HEADER, ROOT, Bench, Result, Server, per_paper
+from history_scenario import scenario_11
 from rank_scenario import scenario_10
 
 from tests.support.fake_llm import count_tokens, tokenizer_name
@@ -226,6 +227,7 @@ SCENARIOS = {
     "8": scenario_8,
     "9": scenario_9,
     "10": scenario_10,
+    "11": scenario_11,
 }
 
 
