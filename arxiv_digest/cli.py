@@ -224,8 +224,8 @@ def site(
     except DigestError as exc:
         raise fail(exc) from None
     console.print(
-        f"wrote {dest}: {built.pages} pages, {built.papers} papers, search: {built.search} "
-        f"({built.seconds:.1f} s)",
+        f"wrote {dest}: {built.pages} pages ({built.rendered} rendered, the rest kept from the "
+        f"last build), {built.papers} papers, search: {built.search} ({built.seconds:.1f} s)",
         markup=False,
     )
 

@@ -105,7 +105,12 @@ def digest_paths(output: Path, date: dt.date, group: str) -> tuple[Path, Path]:
 
 
 def load_digest(path: Path) -> Digest:
-    return Digest.from_json(json.loads(path.read_text(encoding="utf-8")))
+    return parse_digest(path.read_text(encoding="utf-8"))
+
+
+def parse_digest(text: str | bytes) -> Digest:
+    """A digest from its JSON file's content (what load_digest reads)."""
+    return Digest.from_json(json.loads(text))
 
 
 def last_published(output: Path, group: str, before: dt.date) -> Digest | None:

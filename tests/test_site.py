@@ -56,7 +56,7 @@ def test_every_day_and_group_gets_a_page_and_the_index_links_them(tmp_path: Path
         assert f'href="{digest.date.isoformat()}/{digest.group.name}.html"' in index
         assert "https://" not in re.sub(r'href="https://arxiv\.org/(abs|pdf)/[^"]+"', "", html)
     assert index.index("2026-09-24") < index.index("2026-04-27") < index.index("2025-04-28")
-    assert "4 pages, 91 papers" in out
+    assert "4 pages (4 rendered, the rest kept from the last build), 91 papers" in out
 
 
 def test_hostile_text_is_escaped_and_absent_fields_are_left_out(tmp_path: Path) -> None:
@@ -120,3 +120,28 @@ def test_katex_is_vendored_whole_and_pinned() -> None:
     assert len(fonts) > 15
     assert all((STATIC / "katex" / f).is_file() for f in fonts)  # the first format browsers take
     assert (STATIC / "katex" / "LICENSE").is_file()
+
+
+def test_a_rebuild_renders_only_what_changed(tmp_path: Path) -> None:
+    make_output(tmp_path / "output")
+    assert run("site")[0] == 0
+    page = tmp_path / "_site" / "2026-04-27" / "ai.html"
+    before = page.read_text(encoding="utf-8")
+    code, out = run("site")
+    assert code == 0 and "(0 rendered" in out
+    assert page.read_text(encoding="utf-8") == before
+    # one digest changes: its page alone is rendered again, and says what it now says
+    path = tmp_path / "output" / "2026-04-27" / "ai.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["papers"][0]["summary"] = "重新生成的简介"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    code, out = run("site")
+    assert code == 0 and "(1 rendered" in out
+    assert "重新生成的简介" in page.read_text(encoding="utf-8")
+    # a digest removed takes its page along; the pages that linked it are rendered again
+    (tmp_path / "output" / "2026-04-27" / "cl.json").unlink()
+    code, out = run("site")
+    assert code == 0 and "(2 rendered" in out  # ai (its sibling) and lg (its 首次收录 link)
+    assert not (tmp_path / "_site" / "2026-04-27" / "cl.html").exists()
+    lg = (tmp_path / "_site" / "2026-09-24" / "lg.html").read_text(encoding="utf-8")
+    assert "cl.html" not in lg and "首次收录：2026-04-27 [new 001]" in lg

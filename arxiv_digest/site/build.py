@@ -19,11 +19,11 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from arxiv_digest.errors import InputError, StorageError
-from arxiv_digest.site import search
+from arxiv_digest.site import reuse, search
 from arxiv_digest.site.pages import Site, calendar, collect, recommended, sections_view
 from arxiv_digest.storage import why
 
-MARKER = ".arxiv-digest-site"
+MARKER = reuse.MARKER
 PACKAGE = resources.files("arxiv_digest.site")
 
 
@@ -31,6 +31,7 @@ PACKAGE = resources.files("arxiv_digest.site")
 class BuildReport:
     pages: int
     papers: int
+    rendered: int  # pages written anew; the rest were kept from the last build
     skipped: list[str]
     search: str  # "pagefind", or why there is no search
     seconds: float
@@ -43,7 +44,8 @@ def build_site(
     if not output.is_dir():
         raise InputError(f"no output folder {output}: run arxiv-digest summarize first")
     _check_dest(dest, output)
-    site = collect(output)
+    before = reuse.read_manifest(dest)
+    site = collect(output, before.files)
     for line in site.skipped:
         say(f"skipped {line}")
     dest_parent = dest.resolve().parent
@@ -53,17 +55,21 @@ def build_site(
     except OSError as exc:
         raise StorageError(f"cannot write {dest_parent}: {why(exc)}") from None
     try:
-        papers = _write_pages(site, work)
+        if before.usable:
+            reuse.link_tree(dest, work)
+        after = reuse.Manifest(version=reuse.code_version())
+        papers, rendered = _write_pages(site, work, before if before.usable else None, after)
+        reuse.remove_stale(work, {page.path for page in site.pages})
         _copy_static(work)
         searched = search.index(work, say) if site.pages else "no digests to search"
-        (work / MARKER).write_text("built by arxiv-digest site\n", encoding="utf-8")
+        reuse.write_manifest(work / MARKER, after, site)
         os.chmod(work, 0o755)  # mkdtemp makes 0700; Pages and local servers need to read it
         _swap(work, dest)
     except OSError as exc:
         raise StorageError(f"cannot write the site in {dest_parent}: {why(exc)}") from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return BuildReport(len(site.pages), papers, site.skipped, searched,
+    return BuildReport(len(site.pages), papers, rendered, site.skipped, searched,
                        time.monotonic() - started)
 
 
@@ -100,21 +106,25 @@ def environment() -> Environment:
     )
 
 
-def _write_pages(site: Site, work: Path) -> int:
+def _write_pages(
+    site: Site, work: Path, before: reuse.Manifest | None, after: reuse.Manifest
+) -> tuple[int, int]:
+    """Every page; a day's group page is rendered only when its JSON or what it links to
+    (neighbouring days, the other groups, 首次收录 targets) changed since the last build."""
     env = environment()
     env.globals["search"] = search.pagefind_binary() is not None
     day_tpl, group_tpl = env.get_template("day.html"), env.get_template("group.html")
     known = {page.href for page in site.pages}
     days = site.days()
     dates = [date for date, _ in days]
-    papers = 0
+    papers = rendered = 0
     by_group: dict[str, list[str]] = {}
     for date, pages in days:
         for page in pages:
             by_group.setdefault(page.name, []).append(date)
     for position, (date, pages) in enumerate(days):
         folder = work / date
-        folder.mkdir()
+        folder.mkdir(exist_ok=True)
         newer = dates[position - 1] if position > 0 else None
         older = dates[position + 1] if position + 1 < len(dates) else None
         _write(folder / "index.html", day_tpl.render(
@@ -122,24 +132,38 @@ def _write_pages(site: Site, work: Path) -> int:
         for page in pages:
             group_dates = by_group[page.name]
             at = group_dates.index(date)
-            _write(folder / page.href.split("/", 1)[1], group_tpl.render(
+            context = {
+                "newer": group_dates[at - 1] if at > 0 else None,
+                "older": group_dates[at + 1] if at + 1 < len(group_dates) else None,
+                "siblings": [(p.name, p.title) for p in pages],
+                "links": [link for link in page.links if link in known],
+            }
+            stamp = reuse.stamp(page.key, context)
+            after.pages[page.href] = stamp
+            papers += page.new + page.replaced
+            target = work / page.path
+            if before is not None and before.pages.get(page.href) == stamp and target.is_file():
+                continue
+            _write(target, group_tpl.render(
                 root="../", page=page, date=date, siblings=pages,
-                newer=group_dates[at - 1] if at > 0 else None,
-                older=group_dates[at + 1] if at + 1 < len(group_dates) else None,
+                newer=context["newer"], older=context["older"],
                 sections=sections_view(page, known), top=recommended(page)))
-            papers += len(page.digest.entries)
+            page.loaded = None  # a year of digests is not kept in memory
+            rendered += 1
     _write(work / "index.html", env.get_template("index.html").render(
         root="", days=days, months=calendar(dates)))
     _write(work / "starred.html", env.get_template("starred.html").render(root=""))
-    return papers
+    return papers, rendered
 
 
 def _write(path: Path, text: str) -> None:
+    path.unlink(missing_ok=True)  # it may be a hard link into the last build: never write through
     path.write_text(text, encoding="utf-8", newline="\n")
 
 
 def _copy_static(work: Path) -> None:
     assets = work / "assets"
+    shutil.rmtree(assets, ignore_errors=True)
     with resources.as_file(PACKAGE / "static") as static:
         shutil.copytree(static, assets)
     with contextlib.suppress(FileNotFoundError):

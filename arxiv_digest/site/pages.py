@@ -3,6 +3,7 @@ the JSON's fields, so the templates only lay them out."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,23 +12,39 @@ from urllib.parse import quote
 from arxiv_digest.models import Digest, Entry, Section
 from arxiv_digest.render.markdown import FAILED_SUMMARY, SECTION_TITLES
 from arxiv_digest.site.tex import tex_html
-from arxiv_digest.storage import day_dirs, load_digest
+from arxiv_digest.storage import day_dirs, load_digest, parse_digest
 
 
 @dataclass
 class GroupPage:
-    """One day's digest of one group: the page ``DATE/GROUP.html``."""
+    """One day's digest of one group: the page ``DATE/GROUP.html``. What the index needs is kept
+    here; the digest itself is read only for a page that is rendered (an unchanged page of an
+    earlier build is reused with what the build's manifest recorded)."""
 
-    digest: Digest
     source: Path
+    key: str  # hash of the JSON file's bytes
+    date: str
+    name: str
+    title: str
+    categories: list[str]
+    new: int
+    replaced: int
+    links: list[str]  # the pages this one's 首次收录 lines point at
+    loaded: Digest | None = None
+
+    @classmethod
+    def of(cls, digest: Digest, source: Path, key: str) -> GroupPage:
+        links = sorted({page_href(e.first_seen.date.isoformat(), e.first_seen.group)
+                        for e in digest.entries if e.first_seen is not None})
+        return cls(source, key, digest.date.isoformat(), digest.group.name, digest.group.title,
+                   list(digest.group.categories), len(digest.section("new")),
+                   len(digest.section("replaced")), links, digest)
 
     @property
-    def date(self) -> str:
-        return self.digest.date.isoformat()
-
-    @property
-    def name(self) -> str:
-        return self.digest.group.name
+    def digest(self) -> Digest:
+        if self.loaded is None:
+            self.loaded = load_digest(self.source)
+        return self.loaded
 
     @property
     def href(self) -> str:
@@ -35,11 +52,22 @@ class GroupPage:
         return page_href(self.date, self.name)
 
     @property
+    def path(self) -> str:
+        """The file, from the site's root (a group name may hold "+", which a URL escapes)."""
+        return f"{self.date}/{self.name}.html"
+
+    @property
     def overview(self) -> str | None:
         return getattr(self.digest, "overview", None) or None
 
     def count(self, section: Section) -> int:
-        return sum(1 for e in self.digest.entries if e.paper.section == section)
+        return self.new if section == "new" else self.replaced
+
+    def record(self) -> dict[str, object]:
+        """What the manifest keeps, so a later build can list this page without reading it."""
+        return {"key": self.key, "date": self.date, "name": self.name, "title": self.title,
+                "categories": self.categories, "new": self.new, "replaced": self.replaced,
+                "links": self.links}
 
 
 @dataclass
@@ -58,21 +86,38 @@ def page_href(date: str, group: str) -> str:
     return f"{date}/{quote(group)}.html"
 
 
-def collect(output: Path) -> Site:
-    """Every readable digest, skipping what ``storage`` would skip (damaged or foreign JSON)."""
+def collect(output: Path, known: dict[str, dict[str, object]] | None = None) -> Site:
+    """Every readable digest, skipping what ``storage`` would skip (damaged or foreign JSON).
+    ``known`` maps a file (relative to ``output``) to the record an earlier build kept of it:
+    a file whose bytes are unchanged is not parsed again."""
+    known = known or {}
     site = Site()
     for day in day_dirs(output):
         for path in sorted(day.glob("*.json")):
+            relative = f"{day.name}/{path.name}"
             try:
-                digest = load_digest(path)
+                data = path.read_bytes()
+                key = hashlib.sha1(data).hexdigest()
+                record = known.get(relative)
+                if record is not None and record.get("key") == key:
+                    site.pages.append(_from_record(path, record))
+                    continue
+                digest = parse_digest(data)
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 site.skipped.append(f"{path}: {str(exc).splitlines()[0][:120]}")
                 continue
             if digest.date.isoformat() != day.name:
                 site.skipped.append(f"{path}: dated {digest.date}, not {day.name}")
                 continue
-            site.pages.append(GroupPage(digest, path))
+            site.pages.append(GroupPage.of(digest, path, key))
     return site
+
+
+def _from_record(path: Path, record: dict[str, object]) -> GroupPage:
+    r = record
+    return GroupPage(path, str(r["key"]), str(r["date"]), str(r["name"]), str(r["title"]),
+                     list(r["categories"]), int(r["new"]), int(r["replaced"]),  # type: ignore[arg-type, call-overload]
+                     list(r["links"]))  # type: ignore[call-overload]
 
 
 def paper_view(entry: Entry, number: int, known: set[str]) -> dict[str, object]:

@@ -33,6 +33,8 @@ _SIMPLE = [("\\%", "%"), ("\\&", "&"), ("\\_", "_"), ("\\#", "#"), ("\\$", "$"),
            ("\\}", "}"), ("\\,", "\u2009"), ("\\ ", " "), ("---", "—"), ("--", "–"),
            ("``", "“"), ("''", "”"), ("~", "\u00a0"), ("\\LaTeX", "LaTeX"), ("\\TeX", "TeX")]
 _TEXT_MARKS = ("\\", "~", "--", "``", "''")
+_TO_SINGLE = re.compile(r"\\.|\$", re.DOTALL)  # an escape (skipped) or the closing $
+_TO_DOUBLE = re.compile(r"\\.|\$\$", re.DOTALL)
 
 
 def tex_html(text: str | None) -> Markup:
@@ -84,14 +86,10 @@ def _next_formula(text: str, i: int) -> tuple[int, int, bool] | None:
 
 
 def _closing(text: str, start: int, delimiter: str) -> int | None:
-    i = start
-    while i < len(text):
-        if text[i] == "\\":
-            i += 2
-        elif text.startswith(delimiter, i):
-            return i
-        else:
-            i += 1
+    """The next unescaped ``delimiter`` at or after start."""
+    for match in (_TO_DOUBLE if delimiter == "$$" else _TO_SINGLE).finditer(text, start):
+        if match.group() == delimiter:
+            return match.start()
     return None
 
 
