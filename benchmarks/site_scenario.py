@@ -19,6 +19,7 @@ import functools
 import gzip
 import http.server
 import json
+import os
 import sys
 import tempfile
 import threading
@@ -29,7 +30,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from arxiv_digest.models import Digest, Entry, Group
 from arxiv_digest.site import build, search
-from arxiv_digest.site.pages import collect
 from arxiv_digest.sources.feed import parse_feed
 
 RSS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "rss"
@@ -44,11 +44,11 @@ def real_papers() -> list:
     return papers
 
 
-def make_year(output: Path, days: int, groups: int, per_group: int) -> int:
+def make_year(output: Path, days: int, groups: int, per_group: int, first: int = 0) -> int:
     papers = real_papers()
-    day = dt.date(2025, 1, 6)
+    day = dt.date(2025, 1, 6) + dt.timedelta(weeks=first // 5, days=first % 5)
     count = 0
-    for d in range(days):
+    for d in range(first, first + days):
         while day.weekday() >= 5:
             day += dt.timedelta(days=1)
         folder = output / day.isoformat()
@@ -76,28 +76,30 @@ def make_year(output: Path, days: int, groups: int, per_group: int) -> int:
 
 
 def timed_build(output: Path, dest: Path) -> dict[str, float]:
-    """The build's phases, as build_site runs them."""
+    """The build's phases, as build_site runs them (wall seconds)."""
     times: dict[str, float] = {}
-    start = time.perf_counter()
-    site = collect(output)
-    times["read JSON"] = time.perf_counter() - start
     original = search.index
+    start = time.perf_counter()
 
     def index(work: Path, say: object) -> str:
-        times["pages"] = time.perf_counter() - start - times["read JSON"]
+        times["read + render"] = time.perf_counter() - start
         began = time.perf_counter()
         result = original(work, say)  # type: ignore[arg-type]
         times["pagefind"] = time.perf_counter() - began
         return result
 
     search.index = index  # type: ignore[assignment]
+    cpu = os.times()
     try:
         report = build.build_site(output, dest)
     finally:
         search.index = original  # type: ignore[assignment]
+    after = os.times()
     times["whole build_site"] = report.seconds
-    times["pages"] -= 0  # (pages = read JSON again + render + static, inside build_site)
-    assert len(site.pages) == report.pages
+    times["CPU (incl. pagefind)"] = (after.user + after.system + after.children_user
+                                     + after.children_system - cpu.user - cpu.system
+                                     - cpu.children_user - cpu.children_system)
+    times["pages rendered"] = report.rendered
     return times
 
 
@@ -126,7 +128,7 @@ def browse(site: Path, page: str, query: str) -> dict[str, object]:
         started = time.perf_counter()
         tab.goto(base + page)
         tab.wait_for_function("document.querySelectorAll('.tex.typeset').length > 0")
-        tab.wait_for_load_state("networkidle")
+        tab.wait_for_timeout(500)
         loaded = time.perf_counter() - started
         before = list(loads)
         tab.keyboard.press("/")
@@ -134,7 +136,7 @@ def browse(site: Path, page: str, query: str) -> dict[str, object]:
         tab.keyboard.type(query)
         tab.locator("#results a.r-hit").first.wait_for(timeout=60_000)
         searched = time.perf_counter() - started
-        tab.wait_for_load_state("networkidle")
+        tab.wait_for_timeout(1000)
         browser.close()
     server.shutdown()
     after = loads[len(before):]
@@ -169,9 +171,14 @@ def main() -> None:
         papers = make_year(output, args.days, args.groups, args.papers)
         print(f"{args.days} days × {args.groups} groups × {args.papers} papers = {papers} papers "
               f"(made in {time.perf_counter() - began:.0f} s)")
-        times = timed_build(output, dest)
-        for phase, seconds in times.items():
-            print(f"  {phase:18} {seconds:6.1f} s")
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print("first build (nothing to reuse):")
+        for phase, seconds in timed_build(output, dest).items():
+            print(f"  {phase:22} {seconds:7.1f}")
+        make_year(output, 1, args.groups, args.papers, first=args.days)
+        print("the next day's build (one new day, the last build reused):")
+        for phase, seconds in timed_build(output, dest).items():
+            print(f"  {phase:22} {seconds:7.1f}")
         files, size = folder_size(dest)
         index_files, index_size = folder_size(dest / "pagefind")
         print(f"site: {files} files, {size / 1e6:.0f} MB; search index {index_files} files, "

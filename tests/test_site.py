@@ -59,6 +59,14 @@ def test_every_day_and_group_gets_a_page_and_the_index_links_them(tmp_path: Path
     assert "4 pages (4 rendered, the rest kept from the last build), 91 papers" in out
 
 
+def test_the_feeds_are_published_with_the_site(tmp_path: Path) -> None:
+    make_output(tmp_path / "output")
+    (tmp_path / "output" / "feeds").mkdir()
+    (tmp_path / "output" / "feeds" / "ai.atom").write_text("<feed/>", encoding="utf-8")
+    assert run("site")[0] == 0
+    assert (tmp_path / "_site" / "feeds" / "ai.atom").read_text(encoding="utf-8") == "<feed/>"
+
+
 def test_hostile_text_is_escaped_and_absent_fields_are_left_out(tmp_path: Path) -> None:
     make_output(tmp_path / "output")
     path = tmp_path / "output" / "2026-04-27" / "ai.json"

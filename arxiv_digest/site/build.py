@@ -61,6 +61,7 @@ def build_site(
         papers, rendered = _write_pages(site, work, before if before.usable else None, after)
         reuse.remove_stale(work, {page.path for page in site.pages})
         _copy_static(work)
+        _copy_feeds(output, work)
         searched = search.index(work, say) if site.pages else "no digests to search"
         reuse.write_manifest(work / MARKER, after, site)
         os.chmod(work, 0o755)  # mkdtemp makes 0700; Pages and local servers need to read it
@@ -159,6 +160,15 @@ def _write_pages(
 def _write(path: Path, text: str) -> None:
     path.unlink(missing_ok=True)  # it may be a hard link into the last build: never write through
     path.write_text(text, encoding="utf-8", newline="\n")
+
+
+def _copy_feeds(output: Path, work: Path) -> None:
+    """output/feeds/*.atom, where pushes and feed readers are sent when site_url is set."""
+    feeds = sorted((output / "feeds").glob("*.atom")) if (output / "feeds").is_dir() else []
+    if feeds:
+        (work / "feeds").mkdir(exist_ok=True)
+        for feed in feeds:
+            shutil.copyfile(feed, work / "feeds" / feed.name)
 
 
 def _copy_static(work: Path) -> None:

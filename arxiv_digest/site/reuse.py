@@ -68,7 +68,7 @@ def link_tree(old: Path, work: Path) -> None:
     """The last build's day pages, as hard links (a copy where links are refused)."""
     for day in old.iterdir():
         if not (day.is_dir() and len(day.name) == 10 and day.name[4] == "-"):
-            continue  # assets and the search index are written anew
+            continue  # assets, feeds and the search index are written anew
         (work / day.name).mkdir(exist_ok=True)
         for page in day.glob("*.html"):
             try:
