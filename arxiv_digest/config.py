@@ -25,6 +25,7 @@ from pydantic_settings import (
 )
 
 from arxiv_digest.categories import CATEGORY_NAMES
+from arxiv_digest.config_errors import explain, toml_hint
 from arxiv_digest.errors import ConfigError
 from arxiv_digest.models import Group
 from arxiv_digest.summarize.providers import default_model
@@ -162,11 +163,15 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     path = config if config is not None else (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
     if config is not None and not config.exists():
         raise ConfigError(f"config file not found: {config}")
+    data: dict[str, Any] = {}
     if path is not None:
+        text = ""
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            data = tomllib.loads(text)
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+            hint = toml_hint(text, str(exc))
+            raise ConfigError(f"{path}: not valid TOML: {exc}{hint}") from exc
         check_keys(data, path)
 
     class _Settings(Settings):
@@ -176,10 +181,7 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     try:
         settings = _Settings(**given)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"bad setting {where}: {message}" if where else message) from None
+        raise ConfigError(explain(exc, path, data, set(given))) from None
     settings.api_key = checked_key(settings.api_key)
     return settings
 
@@ -193,7 +195,8 @@ def check_keys(data: dict[str, Any], path: Path) -> None:
             raise ConfigError(f"{path}: the API key never goes in this file; set OPENAI_API_KEY")
         if key not in top:
             raise ConfigError(f"{path}: unknown key {key!r}{_closest(key, top)}")
-    for number, group in enumerate(data.get("groups") or [], start=1):
+    groups = data.get("groups")
+    for number, group in enumerate(groups if isinstance(groups, list) else [], start=1):
         for key in group if isinstance(group, dict) else []:
             if key not in group_keys:
                 raise ConfigError(

@@ -45,3 +45,49 @@ def test_bad_config_is_a_config_error(isolated: Path, text: str, message: str):
 def test_missing_config_file():
     with pytest.raises(ConfigError, match="not found"):
         load_settings(Path("nope.toml"))
+
+
+GROUP = '[[groups]]\nname = "audio"\ntitle = "音频"\ncategories = ["cs.SD"]\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "message"),
+    [
+        (GROUP + "interests = 5", {},
+         'arxiv-digest.toml, [[groups]] group "audio": interests is 5 (a whole number); '
+         "expected text in quotes"),
+        ('concurrency = "fast"', {},
+         "arxiv-digest.toml: concurrency is 'fast'; expected 'auto' or a whole number"),
+        ("", {"ARXIV_DIGEST_CONCURRENCY": "fast"},
+         "environment variable ARXIV_DIGEST_CONCURRENCY: concurrency is 'fast'; "
+         "expected 'auto' or a whole number"),
+        ("", {"ARXIV_DIGEST_TIMEOUT": "abc"},
+         "environment variable ARXIV_DIGEST_TIMEOUT: timeout is 'abc'; expected a number"),
+        (GROUP.replace('title = "音频"\n', ""), {},
+         'arxiv-digest.toml, [[groups]] group "audio": title is missing (required)'),
+        (GROUP + "top = 99", {},
+         'arxiv-digest.toml, [[groups]] group "audio": top is 99 (a whole number); '
+         "expected at most 50"),
+        (GROUP.replace('["cs.SD"]', '["cs.SD"，"eess.AS"]'), {},
+         "arxiv-digest.toml: not valid TOML: Unclosed array (at line 4, column 22) — line 4 has "
+         "a full-width '，' where TOML needs ','"),
+        ("groups = 3", {}, "arxiv-digest.toml: groups is 3 (a whole number); expected a list"),
+    ],
+)  # fmt: skip
+def test_setting_errors_say_where_what_and_what_is_expected(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, text: str, env: dict[str, str], message: str
+):
+    (isolated / "arxiv-digest.toml").write_text(text)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(message)
+    assert "Input should" not in str(caught.value)
+
+
+def test_full_width_text_inside_strings_is_fine(isolated: Path):
+    (isolated / "arxiv-digest.toml").write_text(GROUP.replace("音频", "音频，语音") + 'x = "，"')
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert "full-width" not in str(caught.value)
