@@ -146,6 +146,7 @@ def summarize(
     if pipeline is not None:
         report.outcome = pipeline.outcome
         report.stats_line, report.advice = pipeline.llm_report()
+        report.model = pipeline.model_line()
     write_job_summary(report)
     raise typer.Exit(report.code)
 

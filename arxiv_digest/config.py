@@ -32,7 +32,7 @@ from arxiv_digest.summarize.providers import default_model
 
 DEFAULT_CONFIG = Path("arxiv-digest.toml")
 GROUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-INTERNAL = {"model_chosen"}  # fields that are not settings
+INTERNAL = {"model_chosen", "model_why"}  # fields that are not settings
 
 
 def default_cache_path() -> Path:
@@ -131,6 +131,7 @@ class Settings(BaseSettings):
         return self
 
     model_chosen: bool = False  # True when the model came from the provider table
+    model_why: str = ""  # how the run chose it (summarize/model_choice.py)
 
     @property
     def fixed_concurrency(self) -> int | None:

@@ -7,6 +7,7 @@ worth of tokens) and writes nothing.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from arxiv_digest.sources.feed import fetch_feed, parse_feed
 from arxiv_digest.sources.http import HttpFetcher
 from arxiv_digest.summarize.prompts import Prompts, find_prompts_dir
 from arxiv_digest.summarize.validate import AnswerError, Limits, check_answer
+from arxiv_digest.untrusted import printable
 
 # a real paper (arXiv 2509.08379v1), for a day when the feed has none (weekends)
 SAMPLE = Paper(
@@ -49,9 +51,10 @@ SAMPLE = Paper(
 class Check:
     ok: bool
     text: str
+    warn: bool = False  # passes, but needs doing soon (a model's shutdown date)
 
     def line(self) -> str:
-        return f"{'✓' if self.ok else '✗'} {self.text}"
+        return f"{'✗' if not self.ok else '⚠' if self.warn else '✓'} {self.text}"
 
 
 class Doctor:
@@ -60,9 +63,10 @@ class Doctor:
         self.say = say
         self.checks: list[Check] = []
         self.unlisted = ""  # the models offered, when ours is not among them
+        self.one_model = ""  # the one model a one-model server lists, when ours is another name
 
-    def note(self, ok: bool, text: str) -> bool:
-        check = Check(ok, text)
+    def note(self, ok: bool, text: str, warn: bool = False) -> bool:
+        check = Check(ok, text, warn)
         self.checks.append(check)
         self.say(check)
         return ok
@@ -108,39 +112,39 @@ class Doctor:
 
     # -- the endpoint --------------------------------------------------------------------------
     def endpoint(self, settings: Settings) -> bool:
-        import openai
+        """The model list decides the model as in a run; a name it lacks is tried below."""
+        from arxiv_digest.summarize.model_choice import base_url_of, choose, fetch
 
-        from arxiv_digest.summarize.client import OPENAI_DEFAULT_BASE_URL
-        from arxiv_digest.summarize.providers import FIX_KEY
-
-        key = settings.api_key.get_secret_value() if settings.api_key else ""
-        url = settings.base_url or OPENAI_DEFAULT_BASE_URL
-        client = openai.OpenAI(api_key=key, base_url=url, max_retries=0, timeout=30)
-        chosen = " (the provider's usual)" if settings.model_chosen else ""
+        url = base_url_of(settings)
         try:
-            models = [m.id for m in client.models.list()]
-        except openai.APIConnectionError as exc:
-            cause = type(exc.__cause__ or exc).__name__
-            return self.note(
-                False, f"cannot reach the LLM endpoint {url}: {cause} — check OPENAI_BASE_URL"
+            found = fetch(settings)
+        except DigestError as exc:  # the key refused
+            return self.note(False, str(exc))
+        if found.unreachable:
+            return self.note(False, f"cannot reach the LLM endpoint {url}: {found.problem} — "
+                             "check OPENAI_BASE_URL")  # fmt: skip
+        if found.models is None:
+            self.note(True, f"endpoint {url} reachable (it lists no models: {found.problem})")
+        else:
+            self.note(True, f"endpoint {url} reachable, {len(found.ids)} models offered")
+        try:
+            choice = choose(settings, found, dt.datetime.now(dt.UTC).date())
+        except DigestError as exc:
+            return self.note(False, str(exc))
+        settings.model, settings.model_why = choice.model, choice.why
+        ids = found.ids
+        if found.models is None:
+            self.note(True, f"{printable(choice.line())}: tried below")
+        elif choice.model in ids:
+            self.note(True, f"{printable(choice.line())} is offered")
+        elif len(ids) == 1:  # llama.cpp lists its one model by file path, answers to any name
+            self.one_model = printable(ids[0])
+        else:
+            self.unlisted = ", ".join(printable(i, 80) for i in ids[:8]) + (
+                " …" if len(ids) > 8 else ""
             )
-        except openai.APIStatusError as exc:
-            if exc.status_code in (401, 403):
-                return self.note(False, f"the endpoint {url} refused the key (HTTP "
-                                 f"{exc.status_code}) — {FIX_KEY}")  # fmt: skip
-            self.note(
-                True,
-                f"endpoint {url} reachable (it lists no models: HTTP {exc.status_code}); "
-                f"model {settings.model}{chosen} is tried below",
-            )
-            return True
-        finally:
-            client.close()
-        self.note(True, f"endpoint {url} reachable, {len(models)} models offered")
-        if settings.model in models:
-            return self.note(True, f"model {settings.model}{chosen} is offered")
-        # not listed: a one-model server (llama.cpp) answers to any name, so the request decides
-        self.unlisted = ", ".join(models[:8]) + (" …" if len(models) > 8 else "")
+        for warning in choice.warnings:
+            self.note(True, warning, warn=True)
         return True
 
     def summary(self, settings: Settings, paper: Paper) -> None:
@@ -164,12 +168,16 @@ class Doctor:
         try:
             text, client = asyncio.run(ask())
         except (DigestError, LLMError) as exc:
-            offered = f" (offered: {self.unlisted})" if self.unlisted else ""
+            offered = self.unlisted or self.one_model
+            offered = f" (offered: {offered})" if offered else ""
             self.note(False, f"one paper summarized: {exc}{offered}")
             return
-        if self.unlisted:
-            self.note(True, f"model {settings.model} is not in the list ({self.unlisted}), but "
-                      "the endpoint answers to it (one-model servers ignore the name)")  # fmt: skip
+        if self.one_model:
+            self.note(True, f"the server serves one model ({self.one_model}); it answers to the "
+                      f"name {printable(str(settings.model))}")  # fmt: skip
+        elif self.unlisted:
+            self.note(True, f"model {printable(str(settings.model))} is not in the list "
+                      f"({self.unlisted}), but the endpoint answers to it")  # fmt: skip
         if client.shape.json_mode:
             self.note(True, "JSON mode (response_format json_object) accepted")
         else:

@@ -26,6 +26,7 @@ from arxiv_digest.summarize.cache import SummaryCache
 from arxiv_digest.summarize.prompts import Prompts, find_prompts_dir
 
 if TYPE_CHECKING:
+    from arxiv_digest.summarize.model_choice import Choice
     from arxiv_digest.summarize.runner import Summarizer
 
 
@@ -138,6 +139,7 @@ class Pipeline:
         self.console = console
         self._http = http
         self.summarizer: Summarizer | None = None
+        self.choice: Choice | None = None  # the model asked and why, once decided
         self.outcome = Outcome()  # filled as the run goes: what a failed run still got done
 
     @property
@@ -160,11 +162,17 @@ class Pipeline:
         self.console.print(f"[yellow]{escape(text)}[/]", soft_wrap=True)
 
     def llm_report(self) -> tuple[str, list[str]]:
-        """The end-of-run LLM line and advice, once papers were asked ("" when none were)."""
+        """The end-of-run LLM line and advice, once papers were asked ("" when none were); a
+        model's coming shutdown on every run."""
+        warnings = list(self.choice.warnings) if self.choice is not None else []
         if self.summarizer is None or not self.summarizer.stats.papers:
-            return "", []
+            return "", warnings
         stats = self.summarizer.stats
-        return stats.line(self.settings), stats.advice(self.settings)
+        return stats.line(self.settings), stats.advice(self.settings) + warnings
+
+    def model_line(self) -> str:
+        """Which model the run asks and why ("" before it is decided)."""
+        return self.choice.line() if self.choice is not None else ""
 
     def progress(self) -> tuple[int, int]:
         """(papers with a summary cached, papers to summarize) so far, for an interrupted run."""
@@ -247,6 +255,7 @@ class Pipeline:
                 "no API key: set OPENAI_API_KEY (and OPENAI_BASE_URL for other endpoints), "
                 "or pass --no-llm"
             )
+        from arxiv_digest.summarize.model_choice import decide
         from arxiv_digest.summarize.runner import Summarizer  # openai is slow to import
 
         prompts = Prompts.load(find_prompts_dir(self.settings.prompts_dir))
@@ -256,6 +265,9 @@ class Pipeline:
                 f"[yellow]warning:[/] the summary cache {escape(str(cache.path))} was not a "
                 f"database; moved it to {escape(str(cache.moved_aside))} and started a new one"
             )
+        self.choice = decide(self.settings, cache)  # GET /models at most once a day
+        for warning in self.choice.warnings:
+            self._say(f"warning: {warning}")
         return Summarizer(self.settings, prompts, cache, self.console)
 
     def _job(self, group: Group, feed: Listing | None) -> Job:

@@ -22,6 +22,7 @@ class RunReport:
     stats_line: str = ""
     advice: list[str] = field(default_factory=list)
     error: str = ""
+    model: str = ""  # "model NAME (why)", once the run decided it
 
 
 def failure_lines(failed: list[Entry], group_at: int = 3) -> list[str]:
@@ -82,6 +83,8 @@ def job_summary(report: RunReport, env: dict[str, str]) -> str:
         lines += [f"- {escape(line)}" for line in failure_lines(outcome.failed)]
     if report.stats_line:
         lines += ["", f"LLM: {escape(report.stats_line)}"]
+    if report.model and report.model not in report.stats_line:
+        lines += ["", f"LLM: {escape(report.model)}"]
     for note in report.advice:
         lines += ["", f"> **note:** {escape(note)}"]
     return "\n".join(lines).rstrip() + "\n"

@@ -49,3 +49,12 @@ def valid_id(value: str) -> bool:
 
 def valid_category(value: str) -> bool:
     return bool(CATEGORY.match(value))
+
+
+def printable(text: str, limit: int = 200) -> str:
+    """A value from a server (a model id, an error message) fit to print on one line of a log:
+    invisible characters out, line breaks folded, clipped, and never read by GitHub Actions as a
+    workflow command (a line starting with ``::``)."""
+    flat = " ".join(clean(text).split())
+    flat = clip(flat, limit)[0]
+    return "\u200a" + flat if flat.startswith("::") else flat

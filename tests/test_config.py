@@ -22,7 +22,7 @@ def test_empty_environment_values_are_ignored(monkeypatch):
         monkeypatch.setenv(name, "")
     monkeypatch.setenv("OPENAI_BASE_URL", "")
     settings = load_settings()
-    assert (settings.model, settings.concurrency, settings.rpm) == ("gpt-4o-mini", "auto", None)
+    assert (settings.model, settings.concurrency, settings.rpm) == ("gpt-6-luna", "auto", None)
     assert settings.base_url is None
 
 

@@ -47,7 +47,7 @@ def test_a_healthy_setup_passes_every_check(llm: FakeLLM, arxiv: ScriptedServer)
         "arXiv export API:",
         "OPENAI_API_KEY is set (21 characters, not shown)",
         "2 models offered",
-        "model gpt-4o-mini (the provider's usual) is offered",
+        "model gpt-4o-mini (the endpoint serves it; ARXIV_DIGEST_MODEL to change) is offered",
         "JSON mode (response_format json_object) accepted",
         "one paper summarized (2504.17830v1): 标签 测试标签; 机器学习 | 简介 该论文属于测试任务",
     ):
@@ -72,7 +72,7 @@ def test_key_refused(llm: FakeLLM, arxiv: ScriptedServer):
     llm.fault = lambda call: "401"
     code, lines = doctor()
     assert code == 1
-    fails_with(lines, "refused the key (HTTP 401) — check OPENAI_API_KEY")
+    fails_with(lines, "answered HTTP 401 Incorrect API key provided: *** — check OPENAI_API_KEY")
 
 
 def test_model_not_offered(llm: FakeLLM, arxiv: ScriptedServer, monkeypatch):
@@ -92,7 +92,11 @@ def test_a_one_model_server_answers_to_any_name(llm: FakeLLM, arxiv: ScriptedSer
     llm.models = ["/models/qwen2.5-7b-instruct-q4_k_m.gguf"]
     code, lines = doctor()
     assert code == 0, lines
-    assert any("model qwen is not in the list" in line for line in lines)
+    assert any(
+        line == "✓ the server serves one model (/models/qwen2.5-7b-instruct-q4_k_m.gguf); it "
+        "answers to the name qwen" for line in lines
+    ), lines
+    assert not any("not in the list" in line for line in lines)
 
 
 def test_model_unknown_where_no_list_is_offered(llm: FakeLLM, arxiv: ScriptedServer):
@@ -100,7 +104,7 @@ def test_model_unknown_where_no_list_is_offered(llm: FakeLLM, arxiv: ScriptedSer
     code, lines = doctor()
     assert code == 1
     assert any("lists no models" in line and line.startswith("✓") for line in lines)
-    fails_with(lines, "HTTP 404 The model `gpt-4o-mini` does not exist")
+    fails_with(lines, "HTTP 404 The model `gpt-6-luna` does not exist")
 
 
 def test_endpoint_unreachable(arxiv: ScriptedServer, monkeypatch):

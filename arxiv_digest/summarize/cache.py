@@ -49,6 +49,11 @@ CREATE TABLE IF NOT EXISTS failures (
     runs INTEGER NOT NULL,
     updated REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS model_lists (
+    base_url TEXT PRIMARY KEY,
+    day TEXT NOT NULL,
+    models TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS calls_created ON calls(created);
 """
 
@@ -189,6 +194,21 @@ class SummaryCache:
                 "INSERT INTO failures VALUES (?, ?, ?, 1, ?) ON CONFLICT(key) DO UPDATE SET "
                 "reason = excluded.reason, runs = runs + 1, updated = excluded.updated",
                 (key, paper_id, reason, time.time()),
+            )
+
+    def model_list(self, base_url: str, day: str) -> list[dict[str, str | None]] | None:
+        """The endpoint's model list as fetched earlier the same day (None: ask again)."""
+        with self._guard("cannot read"):
+            row = self.db.execute(
+                "SELECT models FROM model_lists WHERE base_url = ? AND day = ?", (base_url, day)
+            ).fetchone()
+        return None if row is None else list(json.loads(row[0]))
+
+    def keep_model_list(self, base_url: str, day: str, models: list[dict[str, str | None]]) -> None:
+        with self._guard("cannot write"):
+            self.db.execute(
+                "INSERT OR REPLACE INTO model_lists VALUES (?, ?, ?)",
+                (base_url, day, json.dumps(models, ensure_ascii=False)),
             )
 
     def stats(self) -> CacheStats:

@@ -30,6 +30,7 @@ from arxiv_digest.errors import EndpointDownError, LLMError, SetupError
 from arxiv_digest.retrying import retry_after_seconds, wait_retry_after
 from arxiv_digest.summarize import providers
 from arxiv_digest.summarize.limiter import ConcurrencyGate, RequestPacer, TokenBucket
+from arxiv_digest.summarize.provider_facts import provider_for, thinking_params
 
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 QUIRK_SWITCHES = 4  # a request may change shape this often before it counts as failed
@@ -66,6 +67,7 @@ class Shape:
     token_param: str = "max_tokens"
     temperature: bool = True
     json_mode: bool = True
+    thinking_off: dict[str, Any] = field(default_factory=dict)  # the provider's switch, if any
     switched: list[str] = field(default_factory=list)
 
 
@@ -90,9 +92,7 @@ class LLMClient:
         self.gate = gate or ConcurrencyGate(settings.fixed_concurrency)
         self.pacer = pacer or RequestPacer(settings.rpm)
         self.bucket = bucket or TokenBucket(settings.tpm)
-        self.shape = Shape(
-            token_param=settings.token_param, temperature=settings.temperature is not None
-        )
+        self.shape = request_shape(settings)
         self.fatal: Exception | None = None  # once set, no request is sent any more
         self.requests = 0
         self.answers = 0
@@ -100,6 +100,7 @@ class LLMClient:
         self.budget = settings.max_tokens  # raised for the run once answers keep hitting it
         self.problems: Counter[str] = Counter()
         self._unreachable = 0  # connection errors and timeouts before the first answer
+        self._refusals: list[str] = []  # client errors before the first answer, in order
         self.first_wave = self.gate.first_wave  # the runner lowers it for a short day
         self._started: float | None = None
         self._last_answer: float | None = None
@@ -209,8 +210,9 @@ class LLMClient:
             kwargs["temperature"] = self.settings.temperature
         if self.shape.json_mode:
             kwargs["response_format"] = {"type": "json_object"}
-        if self.settings.extra_body:
-            kwargs["extra_body"] = dict(self.settings.extra_body)
+        extra = {**self.shape.thinking_off, **self.settings.extra_body}  # the user's wins
+        if extra:
+            kwargs["extra_body"] = extra
         return kwargs
 
     def _adapt(self, exc: openai.APIStatusError, sent: dict[str, Any]) -> bool:
@@ -226,6 +228,12 @@ class LLMClient:
                 self.shape.temperature = False
                 self.shape.switched.append("temperature dropped")
             return True
+        if verdict.kind == "thinking":
+            ours = set(sent.get("extra_body") or {}) - set(self.settings.extra_body)
+            if self.shape.thinking_off:
+                self.shape.switched.append(f"{', '.join(self.shape.thinking_off)} dropped")
+                self.shape.thinking_off = {}
+            return bool(ours)  # the user's own [extra_body] is theirs to fix
         if verdict.kind == "response_format":
             if self.shape.json_mode:
                 self.shape.json_mode = False  # ask without it, parse JSON out of the text
@@ -245,6 +253,8 @@ class LLMClient:
             )
             raise self.fatal from None
         if verdict.kind == "paper":
+            if not verdict.known:
+                self._same_refusal(exc.status_code, reason)
             raise LLMError(reason) from None
         if exc.status_code == 429:
             self.problems["429"] += 1
@@ -258,6 +268,21 @@ class LLMClient:
         raise RetryableLLMError(
             reason, retry_after=retry_after_seconds(exc.response.headers)
         ) from None
+
+    def _same_refusal(self, status: int, reason: str) -> None:
+        """The first wave all refused with one client error: no paper of it was the cause, the
+        setup is (a proxy's "No connected db." for a wrong key, an unknown model's own words)."""
+        if self.answers or not 400 <= status < 500 or status in (408, 409, 429):
+            return
+        self._refusals.append(reason)
+        wave = max(2, self.first_wave)  # one refusal alone may be about its paper
+        if len(self._refusals) == wave and len(set(self._refusals)) == 1 and self.fatal is None:
+            self.fatal = SetupError(
+                f"the LLM endpoint {self.base_url} answered {reason} to each of the first "
+                f"{wave} requests, whatever the paper — check OPENAI_API_KEY, OPENAI_BASE_URL "
+                "and ARXIV_DIGEST_MODEL"
+            )
+            raise self.fatal from None
 
     def _unreachable_or_dead(self, reason: str, counts_as_unreachable: bool = True) -> None:
         """Stop the run when the endpoint never answered its first wave, or went quiet."""
@@ -306,6 +331,19 @@ class LLMClient:
 
     async def close(self) -> None:
         await self.client.close()
+
+
+def request_shape(settings: Settings) -> Shape:
+    """The provider table's token parameter (unless the user set one) and thinking switch."""
+    provider = provider_for(settings.base_url)
+    token_param = settings.token_param
+    if provider is not None and "token_param" not in settings.model_fields_set:
+        token_param = provider.token_param
+    return Shape(
+        token_param=token_param,
+        temperature=settings.temperature is not None,
+        thinking_off=thinking_params(settings.base_url, str(settings.model)),
+    )
 
 
 def _cause(exc: openai.APIConnectionError) -> str:

@@ -10,33 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
-# host suffix → the model its users usually mean; the first match wins
-DEFAULT_MODELS: tuple[tuple[str, str], ...] = (
-    ("deepseek.com", "deepseek-chat"),
-    ("dashscope.aliyuncs.com", "qwen-plus"),
-    ("dashscope-intl.aliyuncs.com", "qwen-plus"),
-    ("api.openai.com", "gpt-4o-mini"),
-    ("api.moonshot.cn", "moonshot-v1-8k"),
-    ("open.bigmodel.cn", "glm-4-flash"),
-    ("api.siliconflow.cn", "deepseek-ai/DeepSeek-V3"),
-)
-OPENAI_MODEL = "gpt-4o-mini"
+from arxiv_digest.summarize.provider_facts import PROVIDERS, default_model, replacement
+
+__all__ = ["classify", "default_model", "served_names"]
 
 
-def default_model(base_url: str | None) -> str:
-    """The provider's usual model, from the base URL's host (unset: OpenAI's)."""
-    if not base_url:
-        return OPENAI_MODEL
-    host = (urlsplit(base_url).hostname or "").lower()
-    for suffix, model in DEFAULT_MODELS:
-        if host == suffix or host.endswith("." + suffix):
-            return model
-    return OPENAI_MODEL
-
-
-Kind = Literal["setup", "paper", "retry", "token_param", "temperature", "response_format"]
+Kind = Literal[
+    "setup", "paper", "retry", "token_param", "temperature", "response_format", "thinking"
+]
 
 
 @dataclass(frozen=True)
@@ -45,6 +27,7 @@ class Verdict:
 
     kind: Kind
     fix: str = ""
+    known: bool = True  # False: a refusal no rule recognises (the first wave's sameness decides)
 
 
 _MODEL_MISSING = re.compile(
@@ -70,6 +53,14 @@ _UNSUPPORTED = re.compile(r"unsupported|not supported|does not support|unrecogni
                           r"unknown (parameter|field|argument)|extra (inputs|fields)",
                           re.IGNORECASE)
 
+# DeepSeek's answer to a model it does not serve (HTTP 400): "The supported API model names are
+# deepseek-v4-pro or deepseek-v4-flash, but you passed deepseek-chat."
+_SERVED = re.compile(
+    r"supported (?:api )?model names are (?P<names>.+?)[,.]? but you passed "
+    r"(?P<passed>[^\s,]+?)\.?$",
+    re.IGNORECASE,
+)
+
 FIX_KEY = "check OPENAI_API_KEY and OPENAI_BASE_URL"
 FIX_MODEL = "set ARXIV_DIGEST_MODEL to a model this endpoint serves"
 FIX_PATH = "check OPENAI_BASE_URL (it usually ends in /v1)"
@@ -94,6 +85,9 @@ def classify(status: int, body: Any, sent: dict[str, Any]) -> Verdict:
     """Decide by the error, never by how many papers hit it; ``sent`` is the request's kwargs."""
     code, param, message = error_fields(body)
     text = f"{code} {param} {message}"
+    served = served_names(message)
+    if served is not None:
+        return Verdict("setup", model_fix(served[0], served[1]))
     if status in (401, 403):
         return Verdict("setup", FIX_KEY)
     if status == 402 or _QUOTA.search(text):
@@ -118,7 +112,24 @@ def classify(status: int, body: Any, sent: dict[str, Any]) -> Verdict:
         return Verdict("setup", FIX_MODEL)
     if _UNSUPPORTED.search(text) or code in ("unsupported_parameter", "unsupported_value"):
         return Verdict("setup", "remove the setting the endpoint refuses (see the message)")
-    return Verdict("paper")
+    return Verdict("paper", known=False)
+
+
+def served_names(message: str) -> tuple[list[str], str] | None:
+    """(the models an endpoint says it serves, the one we passed) from a refusal that names them."""
+    match = _SERVED.search(message.strip())
+    if match is None:
+        return None
+    names = [n.strip(" `'\"") for n in re.split(r",|\bor\b|\band\b", match["names"])]
+    return [n for n in names if n], match["passed"].strip("`'\"")
+
+
+def model_fix(served: list[str], passed: str) -> str:
+    """Set the model to one that is served: the provider's replacement, else its preference."""
+    known = [replacement(passed), *(m for p in PROVIDERS for m in p.candidates())]
+    choice = next((m for m in known if m and m in served), served[0] if served else "")
+    retired = f" ({passed} is retired)" if replacement(passed) else ""
+    return f"set ARXIV_DIGEST_MODEL={choice}{retired}, or unset it for the provider's current one"
 
 
 def _quirk(text: str, param: str, sent: dict[str, Any]) -> Kind | None:
@@ -126,6 +137,10 @@ def _quirk(text: str, param: str, sent: dict[str, Any]) -> Kind | None:
     lowered = text.lower()
     if not _UNSUPPORTED.search(text) and "instead" not in lowered and "invalid" not in lowered:
         return None
+    extra = sent.get("extra_body") or {}
+    for key in ("thinking", "enable_thinking", "reasoning_effort"):
+        if key in extra and (key in param or key in lowered):
+            return "thinking"
     if "max_tokens" in sent and ("max_tokens" in param or "'max_tokens'" in lowered
                                  or "max_completion_tokens" in lowered):
         return "token_param"

@@ -73,8 +73,8 @@ class RunStats:
             text += " (" + ", ".join(f"{k} {v}" for k, v in sorted(self.problems.items())) + ")"
         if self.asked:
             text += f", model {settings.model}"
-            if settings.model_chosen:
-                text += " (the provider's usual; ARXIV_DIGEST_MODEL to change)"
+            if settings.model_why:
+                text += f" ({settings.model_why})"
             if settings.concurrency == "auto" and self.peak_concurrency:
                 text += f", up to {self.peak_concurrency} in flight"
         return text

@@ -123,7 +123,11 @@ class FakeLLM:
     refuse_json_mode: bool = False  # response_format unsupported
     reasoning_tokens: int | None = None  # a reasoning model thinks this long before answering
     drip_seconds: float = 3.0  # "drip": blank keep-alive lines this long before the answer
-    models: list[str] | None = None  # GET /v1/models lists these; None: 404, as some servers
+    # GET /v1/models lists these (a name, or a dict with more fields such as OpenAI's
+    # shutdown_date); None: 404, as some servers
+    models: list[str | dict[str, Any]] | None = None
+    strict_models: bool = False  # DeepSeek: a model not listed is refused with its 400
+    thinks_by_default: int | None = None  # DeepSeek V4: thinks this long unless disabled
 
     def __post_init__(self) -> None:
         self.calls: list[Call] = []
@@ -131,6 +135,7 @@ class FakeLLM:
         self.window: deque[float] = deque()
         self.inflight = 0
         self.max_inflight = 0
+        self.model_lists = 0  # GET /models served
         self.rng = random.Random(self.seed)
         self._slots: threading.Semaphore | None = None
         fake = self
@@ -202,6 +207,7 @@ class FakeLLM:
                 self.wfile.write(data)
 
             def models(self) -> None:
+                fake.model_lists += 1
                 auth = self.headers.get("Authorization", "")
                 if fake.fault is not None and fake.fault(Call(-1, {}, 0.0)) in ("401", "403"):
                     status, body = 401, _error(f"Incorrect API key provided: {auth[7:]}", "auth")
@@ -212,7 +218,8 @@ class FakeLLM:
                     body = {
                         "object": "list",
                         "data": [
-                            {"id": m, "object": "model", "created": 0, "owned_by": "fake"}
+                            {"object": "model", "created": 0, "owned_by": "fake"}
+                            | (m if isinstance(m, dict) else {"id": m})
                             for m in fake.models
                         ],
                     }
@@ -254,6 +261,9 @@ class FakeLLM:
     # -- what tests look at ----------------------------------------------------------------
     def answered(self) -> list[Call]:
         return [c for c in self.calls if c.status == 200 and c.mode != "hang"]
+
+    def served(self) -> list[str]:
+        return [m["id"] if isinstance(m, dict) else m for m in self.models or []]
 
     def count(self, mode: str) -> int:
         return sum(1 for c in self.calls if c.mode == mode)
@@ -331,6 +341,18 @@ class FakeLLM:
         if mode in PROVIDER_ERRORS:
             status, payload = PROVIDER_ERRORS[mode]
             return status, json.loads(json.dumps(payload).replace("{model}", body.get("model", "")))
+        if self.strict_models and body.get("model") not in self.served():
+            names = self.served()
+            listed = " or ".join(names) if len(names) == 2 else ", ".join(names)
+            return 400, {
+                "error": {
+                    "message": f"The supported API model names are {listed}, but you passed "
+                    f"{body.get('model')}.",
+                    "type": "invalid_request_error",
+                    "param": None,
+                    "code": "invalid_request_error",
+                }
+            }
         if mode == "429":
             return 429, _error("slow down", "rate_limit")
         if mode == "500":
@@ -340,6 +362,8 @@ class FakeLLM:
             return int(mode), _error(f"Incorrect API key provided: {auth[7:]}", "auth")
         if mode in ("400", "422"):
             return int(mode), _error(f"refused with {mode}", "invalid_request_error")
+        if mode == "400_per_paper":  # a refusal that names what it found in this paper
+            return 400, _error(f"cannot process {call.title[:40]}", "invalid_request_error")
         if self.refuse_max_tokens and "max_tokens" in body:
             return 400, PROVIDER_ERRORS["openai_max_tokens"][1]
         if self.refuse_temperature and body.get("temperature", 1) != 1:
@@ -351,9 +375,12 @@ class FakeLLM:
     def answer(self, call: Call, mode: str) -> tuple[str | None, str | None, str]:
         """(content, reasoning_content, finish_reason)."""
         budget = call.body.get("max_completion_tokens") or call.body.get("max_tokens") or 10**6
-        if self.reasoning_tokens is not None:
-            thought = "让我想想这篇论文。" * max(1, self.reasoning_tokens // 10)
-            if budget < self.reasoning_tokens + 80:  # thought away the whole budget
+        thinks = self.reasoning_tokens
+        if self.thinks_by_default and call.body.get("thinking") != {"type": "disabled"}:
+            thinks = self.thinks_by_default
+        if thinks is not None:
+            thought = "让我想想这篇论文。" * max(1, thinks // 10)
+            if budget < thinks + 80:  # thought away the whole budget
                 return None, thought, "length"
             return self.content(call, mode), thought, "stop"
         if mode == "length":
@@ -497,6 +524,22 @@ PROVIDER_ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
                 "code": "400",
             }
         },
+    ),
+    "deepseek_retired_400": (  # since 2026-07-24, to deepseek-chat and deepseek-reasoner
+        400,
+        {
+            "error": {
+                "message": "The supported API model names are deepseek-v4-pro or "
+                "deepseek-v4-flash, but you passed {model}.",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "invalid_request_error",
+            }
+        },
+    ),
+    "litellm_no_db_400": (  # LiteLLM with a master key, asked with a wrong client key
+        400,
+        {"error": {"message": "No connected db.", "type": "None", "param": "None", "code": "400"}},
     ),
     "openai_max_tokens": (
         400,

@@ -1,0 +1,167 @@
+"""Providers as they are in late 2026: DeepSeek's retired names and thinking by default, OpenAI's
+shutdown dates, a proxy refusing every paper alike; each through the real SDK over HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from arxiv_digest.cli import app
+from arxiv_digest.summarize import providers
+from tests.conftest import LLM_KEY, MULTI, QUANT_PH
+from tests.support.fake_llm import FakeLLM
+
+runner = CliRunner()
+MULTI_JSON = Path("output") / "2026-09-24" / "cs.LG+cs.AI+cs.CL+stat.ML.json"
+RETIRED_400 = (  # DeepSeek's answer to deepseek-chat since 2026-07-24, word for word
+    "The supported API model names are deepseek-v4-pro or deepseek-v4-flash, but you passed "
+    "deepseek-chat."
+)
+
+
+def summarize(*args: str, feed: Path = MULTI, env: dict[str, str] | None = None):
+    return runner.invoke(app, ["summarize", "--feed", str(feed), "--no-enrich", *args], env=env)
+
+
+def deepseek(llm: FakeLLM, models: list[str] | None = None) -> FakeLLM:
+    """DeepSeek's API as it answers now: its list, its 400 for other names, thinking unless
+    the request disables it (600 tokens of reasoning: past our 512 bound)."""
+    llm.models = models or ["deepseek-v4-flash", "deepseek-v4-pro"]
+    llm.strict_models = True
+    llm.thinks_by_default = 600
+    return llm
+
+
+def one_error_line(result) -> str:
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_no_model_set_picks_a_served_model_and_switches_thinking_off(llm: FakeLLM, isolated):
+    deepseek(llm)
+    result = summarize()
+    assert result.exit_code == 0, result.stderr
+    assert {c.body["model"] for c in llm.calls} == {"deepseek-v4-flash"}
+    assert all(c.body["thinking"] == {"type": "disabled"} for c in llm.calls)
+    assert len(llm.calls) == 4  # one request per paper: no answer cut, none asked twice
+    assert "model deepseek-v4-flash (the endpoint serves it" in result.stderr
+    assert llm.model_lists == 1
+    again = summarize("--force")  # the list is kept for the day, the summaries for good
+    assert again.exit_code == 0 and llm.model_lists == 1 and len(llm.calls) == 4
+
+
+def test_extra_body_wins_over_the_thinking_switch(llm: FakeLLM, isolated):
+    deepseek(llm)
+    (isolated / "arxiv-digest.toml").write_text('[extra_body]\nthinking = {type = "enabled"}\n')
+    result = summarize("--model", "deepseek-v4-flash")
+    assert all(c.body["thinking"] == {"type": "enabled"} for c in llm.calls)
+    assert result.exit_code == 0  # cut at 512, asked again with room to think
+    assert "answers hit max_tokens=512" in result.stderr
+
+
+def test_pinned_retired_model_is_a_setup_error_before_any_request(llm: FakeLLM, isolated):
+    deepseek(llm)
+    result = summarize("--model", "deepseek-chat", feed=QUANT_PH)
+    assert result.exit_code == 2
+    line = one_error_line(result)
+    assert "deepseek-chat: DeepSeek retired it on 2026-07-24" in line
+    assert "it serves: deepseek-v4-flash, deepseek-v4-pro" in line
+    assert "set ARXIV_DIGEST_MODEL=deepseek-v4-flash" in line
+    assert llm.calls == [] and not (isolated / "output").exists()
+
+
+def test_retired_name_400_is_a_setup_error_when_no_list_is_offered(llm: FakeLLM, isolated):
+    deepseek(llm)
+    llm.models, llm.strict_models = None, False  # /models answers 404
+    llm.fault = lambda call: None if call.index < 0 else "deepseek_retired_400"
+    result = summarize("--model", "deepseek-chat", feed=QUANT_PH)  # 81 papers
+    assert result.exit_code == 2
+    line = one_error_line(result)
+    assert f"HTTP 400 {RETIRED_400}" in line
+    assert "set ARXIV_DIGEST_MODEL=deepseek-v4-flash (deepseek-chat is retired)" in line
+    assert len(llm.calls) <= 4  # the first wave, not 81
+    assert not (isolated / "output").exists()
+
+
+def test_served_names_are_read_from_the_refusal():
+    assert providers.served_names(RETIRED_400) == (
+        ["deepseek-v4-pro", "deepseek-v4-flash"],
+        "deepseek-chat",
+    )
+    later = "The supported API model names are deepseek-flash, deepseek-v4-pro, but you passed x."
+    assert providers.served_names(later) == (["deepseek-flash", "deepseek-v4-pro"], "x")
+
+
+def test_no_model_set_and_none_known_served_exits_2_listing_them(llm: FakeLLM, isolated):
+    llm.models = ["my-proxy-model", "another"]
+    result = summarize()
+    assert result.exit_code == 2
+    line = one_error_line(result)
+    assert "no model set" in line and "it serves: my-proxy-model, another" in line
+    assert llm.calls == []
+
+
+def test_a_shutdown_date_within_60_days_warns_on_every_run(llm: FakeLLM, isolated, tmp_path):
+    soon = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=48)).isoformat()
+    llm.models = [{"id": "gpt-4o-mini", "shutdown_date": soon}, "gpt-6-luna"]
+    summary = tmp_path / "summary.md"
+    env = {"GITHUB_STEP_SUMMARY": str(summary)}
+    for _ in range(2):  # the second run asks nothing: the warning still shows
+        result = summarize("--model", "gpt-4o-mini", env=env)
+        assert result.exit_code == 0, result.stderr
+        warning = (
+            f"model gpt-4o-mini shuts down on {soon} (in 48 days); the provider suggests "
+            "gpt-6-luna: set ARXIV_DIGEST_MODEL=gpt-6-luna"
+        )
+        assert warning in result.stderr
+    assert summary.read_text().count(f"shuts down on {soon} (in 48 days)") == 2
+    assert len(llm.calls) == 4
+
+
+def test_no_model_set_prefers_one_without_a_shutdown_date(llm: FakeLLM, isolated):
+    soon = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=10)).isoformat()
+    llm.models = [{"id": "gpt-4o-mini", "shutdown_date": soon}, "gpt-4.1-mini"]
+    result = summarize()
+    assert result.exit_code == 0, result.stderr
+    assert {c.body["model"] for c in llm.calls} == {"gpt-4.1-mini"}
+    assert "shuts down" not in result.stderr
+
+
+def test_the_same_unknown_refusal_for_the_whole_first_wave_is_a_setup_error(
+    llm: FakeLLM, isolated
+):
+    """LiteLLM with a master key answers a wrong client key 400 "No connected db."."""
+    llm.fault = lambda call: None if call.index < 0 else "litellm_no_db_400"
+    result = summarize(feed=QUANT_PH)  # 81 papers
+    assert result.exit_code == 2
+    line = one_error_line(result)
+    assert "answered HTTP 400 No connected db. to each of the first" in line
+    assert "check OPENAI_API_KEY, OPENAI_BASE_URL and ARXIV_DIGEST_MODEL" in line
+    assert len(llm.calls) <= 4
+    assert not (isolated / "output").exists()
+    assert LLM_KEY not in result.stderr
+
+
+def test_a_refusal_that_differs_per_paper_stays_per_paper(llm: FakeLLM, isolated):
+    llm.fault = lambda call: None if call.index < 0 else "400_per_paper"
+    result = summarize("--concurrency", "2")
+    assert result.exit_code == 1
+    papers = json.loads((isolated / MULTI_JSON).read_text())["papers"]
+    assert [p["status"] for p in papers] == ["failed"] * 4
+    assert len(llm.calls) == 4
+
+
+def test_doctor_names_the_model_and_why_and_warns_of_a_shutdown(llm: FakeLLM, isolated):
+    soon = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)).isoformat()
+    llm.models = [{"id": "gpt-4o-mini", "shutdown_date": soon}]
+    result = runner.invoke(app, ["doctor"], env={"ARXIV_DIGEST_RSS_URL": "http://127.0.0.1:9"})
+    lines = result.stdout.splitlines()
+    assert "✓ model gpt-4o-mini (the server serves one model) is offered" in lines, lines
+    assert (
+        f"⚠ model gpt-4o-mini shuts down on {soon} (in 30 days); the provider suggests "
+        "gpt-6-luna, not served here; set ARXIV_DIGEST_MODEL to a model without a shutdown date"
+    ) in lines
