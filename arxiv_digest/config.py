@@ -33,6 +33,10 @@ from arxiv_digest.summarize.providers import default_model
 DEFAULT_CONFIG = Path("arxiv-digest.toml")
 GROUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 INTERNAL = {"model_chosen", "model_why"}  # fields that are not settings
+# what examples and templates put where the key goes: "sk-...", "sk-xxxx", "<your key>"
+_PLACEHOLDER_KEY = re.compile(
+    r"^(?:sk-)?(?:.*(?:\.\.\.|…).*|x{3,}|\*+|<.*>|your.*key.*|changeme|placeholder)$", re.I
+)
 
 
 def default_cache_path() -> Path:
@@ -208,6 +212,18 @@ def check_keys(data: dict[str, Any], path: Path) -> None:
 def _closest(key: str, known: set[str]) -> str:
     match = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
     return f" (did you mean {match[0]}?)" if match else ""
+
+
+def placeholder_key(key: SecretStr | None) -> str | None:
+    """What is wrong when the key is an example's placeholder (README's and .env.example's
+    "sk-..."), which every endpoint would refuse after the feed was downloaded."""
+    value = key.get_secret_value() if key else ""
+    if not _PLACEHOLDER_KEY.match(value):
+        return None
+    return (
+        f"OPENAI_API_KEY is a placeholder ({value[:12]!r}, as in .env.example), not a key: "
+        "put your provider's API key there"
+    )
 
 
 def checked_key(key: SecretStr | None) -> SecretStr | None:

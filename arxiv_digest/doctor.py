@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from arxiv_digest.config import Settings, load_settings
+from arxiv_digest.config import Settings, load_settings, placeholder_key
 from arxiv_digest.errors import ApiError, DigestError, LLMError
 from arxiv_digest.models import Paper
 from arxiv_digest.sources.api import ExportApi
@@ -47,6 +48,12 @@ SAMPLE = Paper(
 )
 
 
+def _where_the_key_goes() -> str:
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        return "add it as a repository secret (Settings → Secrets and variables → Actions)"
+    return "export OPENAI_API_KEY=… in this shell, or put it in .env (copy .env.example)"
+
+
 @dataclass
 class Check:
     ok: bool
@@ -79,11 +86,16 @@ class Doctor:
             return False
         groups = ", ".join(f"{g.name} ({', '.join(g.categories)})" for g in settings.groups)
         where = self.config or ("arxiv-digest.toml" if Path("arxiv-digest.toml").exists() else "")
-        self.note(True, f"config {where or '(none: defaults)'}: " + (groups or "no groups yet; "
-                  "add [[groups]] or pass -c to summarize"))  # fmt: skip
+        # the daily job runs `summarize` with no -c: without a group it has nothing to do (exit 2)
+        self.note(bool(groups), f"config {where or '(none)'}: " + (groups or "no groups — add "
+                  "a [[groups]] table to arxiv-digest.toml (see README), or every run needs "
+                  "-c CATEGORIES"))  # fmt: skip
         paper = self.arxiv(settings)
         if settings.api_key is None:
-            self.note(False, "OPENAI_API_KEY is not set — add it as a repository secret")
+            self.note(False, f"OPENAI_API_KEY is not set — {_where_the_key_goes()}")
+            return False
+        if problem := placeholder_key(settings.api_key):
+            self.note(False, f"{problem} — {_where_the_key_goes()}")
             return False
         self.note(True, f"OPENAI_API_KEY is set ({len(settings.api_key.get_secret_value())} "
                   "characters, not shown)")  # fmt: skip

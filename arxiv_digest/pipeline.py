@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from arxiv_digest.annotate import Annotator
 from arxiv_digest.categories import group_title, validate_categories
-from arxiv_digest.config import Settings
+from arxiv_digest.config import Settings, placeholder_key
 from arxiv_digest.errors import ApiError, ConfigError, FetchError, InputError
 from arxiv_digest.models import Ask, Digest, Entry, Group, Listing, Paper
 from arxiv_digest.render.index import write_index
@@ -255,6 +255,8 @@ class Pipeline:
                 "no API key: set OPENAI_API_KEY (and OPENAI_BASE_URL for other endpoints), "
                 "or pass --no-llm"
             )
+        if problem := placeholder_key(self.settings.api_key):
+            raise ConfigError(problem)
         from arxiv_digest.summarize.model_choice import decide
         from arxiv_digest.summarize.runner import Summarizer  # openai is slow to import
 

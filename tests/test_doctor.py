@@ -62,10 +62,40 @@ def fails_with(lines: list[str], text: str) -> None:
     assert lines[-1] == "some checks failed: see the ✗ lines"
 
 
-def test_no_key(arxiv: ScriptedServer, monkeypatch):
+def test_no_key_says_where_it_goes_here(arxiv: ScriptedServer, monkeypatch):
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     code, lines = doctor()
     assert code == 1
+    fails_with(lines, "OPENAI_API_KEY is not set — export OPENAI_API_KEY=… in this shell, or put")
+    assert "repository secret" not in "\n".join(lines)  # no repository on this machine
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    code, lines = doctor()
     fails_with(lines, "OPENAI_API_KEY is not set — add it as a repository secret")
+
+
+def test_the_placeholder_key_of_env_example_fails(
+    llm: FakeLLM, arxiv: ScriptedServer, isolated: Path, monkeypatch
+):
+    example = (Path(__file__).parents[1] / ".env.example").read_text()
+    (isolated / ".env").write_text(example)
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    code, lines = doctor()
+    assert code == 1
+    fails_with(lines, "OPENAI_API_KEY is a placeholder ('sk-...', as in .env.example), not a key")
+    assert not llm.calls
+    result = runner.invoke(app, ["summarize", "-c", "quant-ph"])
+    assert result.exit_code == 2 and "is a placeholder" in result.stderr
+    assert not llm.calls
+
+
+def test_no_groups_fails(llm: FakeLLM, arxiv: ScriptedServer, isolated: Path):
+    """The daily job runs summarize without -c: with no group it exits 2, so doctor fails."""
+    (isolated / "arxiv-digest.toml").write_text('model = "gpt-4o-mini"\n')
+    arxiv.route("/rss/cs.SD", Reply(body=QUANT_PH.read_bytes()))  # what doctor tries then
+    code, lines = doctor()
+    assert code == 1
+    fails_with(lines, "config arxiv-digest.toml: no groups — add a [[groups]] table")
 
 
 def test_key_refused(llm: FakeLLM, arxiv: ScriptedServer):
