@@ -5,6 +5,9 @@ Users override or extend names with ``[category_names]`` in arxiv-digest.toml.
 
 from __future__ import annotations
 
+import difflib
+import re
+
 from arxiv_digest.errors import InputError
 
 CATEGORY_NAMES: dict[str, str] = {
@@ -194,13 +197,30 @@ def validate_categories(categories: list[str], known: dict[str, str] | None = No
     names = known if known is not None else CATEGORY_NAMES
     unknown = [c for c in categories if c not in names]
     if unknown:
-        by_case = {code.lower(): code for code in names}
-        hints = [by_case[c.lower()] for c in unknown if c.lower() in by_case]
-        hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
+        hints = [hint for c in unknown if (hint := _suggest(c, names))]
+        hint = f" ({'; '.join(hints)})" if hints else ""
         raise InputError(
             f"unknown arXiv category {', '.join(unknown)}{hint}; "
             "`arxiv-digest categories` lists them all"
         )
+
+
+def _suggest(category: str, names: dict[str, str]) -> str:
+    """What the user probably meant: a list typed as one (cs.SD,eess.AS), another case
+    (CS.sd), or a near spelling (cs.SDD)."""
+    parts = [p for p in re.split(r"[\s,，;；、+]+", category) if p]
+    if len(parts) > 1 and all(p in names or p.lower() in _by_case(names) for p in parts):
+        fixed = [p if p in names else _by_case(names)[p.lower()] for p in parts]
+        listed = ", ".join(f'"{p}"' for p in fixed)
+        return f"one category each: {' '.join(f'-c {p}' for p in fixed)}, or [{listed}] in the TOML"
+    if category.lower() in _by_case(names):
+        return f"did you mean {_by_case(names)[category.lower()]}?"
+    close = difflib.get_close_matches(category, list(names), n=2, cutoff=0.75)
+    return f"did you mean {' or '.join(close)}?" if close else ""
+
+
+def _by_case(names: dict[str, str]) -> dict[str, str]:
+    return {code.lower(): code for code in names}
 
 
 def matching(prefix: str, names: dict[str, str] | None = None) -> dict[str, str]:

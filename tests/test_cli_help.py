@@ -24,3 +24,18 @@ def test_flags_show_no_value_in_help(command: list[str]):
 def test_no_llm_is_a_flag_as_help_shows():
     text = runner.invoke(app, ["summarize", "-h"], env={"COLUMNS": "120"}).stdout
     assert re.search(r"--no-llm\s+No 简介/标签", text), text
+
+
+@pytest.mark.parametrize(
+    ("category", "hint"),
+    [
+        ("cs.SDD", "(did you mean cs.SD?)"),
+        ("cs.SD,eess.AS", '(one category each: -c cs.SD -c eess.AS, or ["cs.SD", "eess.AS"] in'),
+        ("cs.SD eess.AS", "(one category each: -c cs.SD -c eess.AS"),
+        ("CS.sd", "(did you mean cs.SD?)"),
+    ],
+)
+def test_a_mistyped_category_gets_a_hint(category: str, hint: str):
+    result = runner.invoke(app, ["summarize", "-c", category, "--no-llm"])
+    assert result.exit_code == 2
+    assert f"unknown arXiv category {category} {hint}" in result.stderr
