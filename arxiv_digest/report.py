@@ -81,10 +81,10 @@ def job_summary(report: RunReport, env: dict[str, str]) -> str:
     if outcome.failed:
         lines += ["", "**Failed papers** (asked again on the next run):", ""]
         lines += [f"- {escape(line)}" for line in failure_lines(outcome.failed)]
-    if report.stats_line:
-        lines += ["", f"LLM: {escape(report.stats_line)}"]
-    if report.model and report.model not in report.stats_line:
-        lines += ["", f"LLM: {escape(report.model)}"]
+    model = report.model if report.model not in report.stats_line else ""
+    llm = ", ".join(part for part in (report.stats_line, model) if part)
+    if llm:
+        lines += ["", f"LLM: {escape(llm)}"]
     for note in report.advice:
         lines += ["", f"> **note:** {escape(note)}"]
     return "\n".join(lines).rstrip() + "\n"

@@ -63,6 +63,16 @@ def test_extra_body_wins_over_the_thinking_switch(llm: FakeLLM, isolated):
     assert "answers hit max_tokens=512" in result.stderr
 
 
+def test_qwen3_is_asked_not_to_think_and_a_refused_switch_is_dropped_once(llm: FakeLLM, isolated):
+    llm.refuse_fields = ("enable_thinking",)  # a server that knows no such field
+    result = summarize("--model", "qwen3-8b", "--concurrency", "1")
+    assert result.exit_code == 0, result.stderr
+    first, *rest = llm.calls
+    assert first.body["enable_thinking"] is False and first.status == 400
+    assert [("enable_thinking" in c.body) for c in rest] == [False] * 4
+    assert "the endpoint refused a parameter: enable_thinking dropped" in result.stderr
+
+
 def test_pinned_retired_model_is_a_setup_error_before_any_request(llm: FakeLLM, isolated):
     deepseek(llm)
     result = summarize("--model", "deepseek-chat", feed=QUANT_PH)
@@ -118,7 +128,9 @@ def test_a_shutdown_date_within_60_days_warns_on_every_run(llm: FakeLLM, isolate
             "gpt-6-luna: set ARXIV_DIGEST_MODEL=gpt-6-luna"
         )
         assert warning in result.stderr
-    assert summary.read_text().count(f"shuts down on {soon} (in 48 days)") == 2
+    text = summary.read_text()
+    assert text.count(f"shuts down on {soon} (in 48 days)") == 2
+    assert text.count("LLM: ") == 2 and "model gpt-4o-mini" in text, text
     assert len(llm.calls) == 4
 
 

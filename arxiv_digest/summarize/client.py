@@ -101,6 +101,7 @@ class LLMClient:
         self.problems: Counter[str] = Counter()
         self._unreachable = 0  # connection errors and timeouts before the first answer
         self._refusals: list[str] = []  # client errors before the first answer, in order
+        self._early = 0  # requests in flight that were sent before any answer
         self.first_wave = self.gate.first_wave  # the runner lowers it for a short day
         self._started: float | None = None
         self._last_answer: float | None = None
@@ -160,6 +161,7 @@ class LLMClient:
         self, messages: list[dict[str, str]], estimate: int, bound: int | None
     ) -> Completion:
         async with self.gate:
+            await self._hold_while_refused()  # in the gate: those queued on it wait too
             if self.fatal is not None:
                 raise self.fatal
             await self.pacer.acquire()
@@ -172,6 +174,8 @@ class LLMClient:
                 started = time.monotonic()
                 self._started = self._started or started
                 self.requests += 1
+                early = not self.answers
+                self._early += early
                 try:
                     # the whole request, connect to last byte: drip-fed keep-alive lines that
                     # reset the read timeout do not stretch it
@@ -193,6 +197,8 @@ class LLMClient:
                     reason = f"connection error: {_cause(exc)}"
                     self._unreachable_or_dead(reason)
                     raise RetryableLLMError(reason) from None
+                finally:
+                    self._early -= early
                 latency = time.monotonic() - started
                 self.answers += 1
                 self._last_answer = time.monotonic()
@@ -268,6 +274,18 @@ class LLMClient:
         raise RetryableLLMError(
             reason, retry_after=retry_after_seconds(exc.response.headers)
         ) from None
+
+    async def _hold_while_refused(self) -> None:
+        """No new request while the first wave's refusals may still all be the same: a setup
+        error then stops the run after the first wave, not after the requests sent meanwhile."""
+        while (
+            self._refusals
+            and not self.answers
+            and self._early > 0
+            and self.fatal is None
+            and len(set(self._refusals)) == 1
+        ):
+            await asyncio.sleep(0.02)
 
     def _same_refusal(self, status: int, reason: str) -> None:
         """The first wave all refused with one client error: no paper of it was the cause, the

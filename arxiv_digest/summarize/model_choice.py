@@ -53,7 +53,7 @@ class Listing:
 @dataclass
 class Choice:
     model: str
-    why: str = ""  # "" when the user set the model
+    why: str = ""
     warnings: list[str] = field(default_factory=list)
 
     def line(self) -> str:
@@ -135,7 +135,7 @@ def choose(settings: Settings, found: Listing, today: dt.date) -> Choice:
     if not settings.model_chosen:
         model = str(settings.model)
         _refuse_retired(model, ids, url, today)
-        return Choice(model, "", warnings(model, found, today))
+        return Choice(model, "as set", warnings(model, found, today))
     if found.models is None:
         usual = (provider or OPENAI).usual
         who = f"{provider.name}'s usual" if provider else "the default"

@@ -128,6 +128,7 @@ class FakeLLM:
     models: list[str | dict[str, Any]] | None = None
     strict_models: bool = False  # DeepSeek: a model not listed is refused with its 400
     thinks_by_default: int | None = None  # DeepSeek V4: thinks this long unless disabled
+    refuse_fields: tuple[str, ...] = ()  # request fields refused as OpenAI refuses unknown ones
 
     def __post_init__(self) -> None:
         self.calls: list[Call] = []
@@ -364,6 +365,10 @@ class FakeLLM:
             return int(mode), _error(f"refused with {mode}", "invalid_request_error")
         if mode == "400_per_paper":  # a refusal that names what it found in this paper
             return 400, _error(f"cannot process {call.title[:40]}", "invalid_request_error")
+        for name in self.refuse_fields:
+            if name in body:
+                message = f"Unrecognized request argument supplied: {name}"
+                return 400, _error(message, "invalid_request_error")
         if self.refuse_max_tokens and "max_tokens" in body:
             return 400, PROVIDER_ERRORS["openai_max_tokens"][1]
         if self.refuse_temperature and body.get("temperature", 1) != 1:
