@@ -7,9 +7,11 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from arxiv_digest.cli import app
+from arxiv_digest.errors import SetupError
 from arxiv_digest.summarize import providers
 from tests.conftest import LLM_KEY, MULTI, QUANT_PH
 from tests.support.fake_llm import FakeLLM
@@ -177,3 +179,53 @@ def test_doctor_names_the_model_and_why_and_warns_of_a_shutdown(llm: FakeLLM, is
         f"⚠ model gpt-4o-mini shuts down on {soon} (in 30 days); the provider suggests "
         "gpt-6-luna, not served here; set ARXIV_DIGEST_MODEL to a model without a shutdown date"
     ) in lines
+
+
+# -- the table, by host (no network: the list is given) ----------------------------------------
+def choice_for(base_url: str, ids: list[str], monkeypatch, model: str | None = None):
+    from arxiv_digest.config import load_settings
+    from arxiv_digest.summarize.model_choice import Listed, Listing, choose
+
+    monkeypatch.setenv("OPENAI_BASE_URL", base_url)
+    if model:
+        monkeypatch.setenv("ARXIV_DIGEST_MODEL", model)
+    settings = load_settings()
+    return settings, choose(settings, Listing([Listed(i) for i in ids]), dt.date(2026, 11, 27))
+
+
+def test_deepseek_host_picks_its_current_model_then_its_preferences(monkeypatch):
+    url = "https://api.deepseek.com/v1"
+    _, now = choice_for(url, ["deepseek-flash", "deepseek-v4-pro"], monkeypatch)
+    assert (now.model, now.why) == (
+        "deepseek-flash", "DeepSeek's usual, served; ARXIV_DIGEST_MODEL to change"
+    )  # fmt: skip
+    _, before = choice_for(url, ["deepseek-v4-pro", "deepseek-v4-flash"], monkeypatch)
+    assert before.model == "deepseek-v4-flash"
+    assert before.why == (
+        "DeepSeek's usual deepseek-flash is not served; the next in its preferences"
+    )
+    with pytest.raises(SetupError, match=r"DeepSeek's known models .* it serves: deepseek-v4-pro"):
+        choice_for(url, ["deepseek-v4-pro"], monkeypatch)
+
+
+def test_request_shape_follows_the_host_and_the_users_settings(monkeypatch):
+    from arxiv_digest.summarize.client import request_shape
+
+    settings, choice = choice_for("https://api.deepseek.com/v1", ["deepseek-flash"], monkeypatch)
+    settings.model = choice.model
+    assert request_shape(settings).thinking_off == {"thinking": {"type": "disabled"}}
+    settings, choice = choice_for("https://api.openai.com/v1", ["gpt-6-luna"], monkeypatch)
+    settings.model = choice.model
+    shape = request_shape(settings)
+    assert (shape.token_param, shape.thinking_off) == (
+        "max_completion_tokens", {"reasoning_effort": "none"}
+    )  # fmt: skip
+    monkeypatch.setenv("ARXIV_DIGEST_TOKEN_PARAM", "max_tokens")
+    settings, _ = choice_for("https://api.openai.com/v1", ["gpt-6-luna"], monkeypatch)
+    assert request_shape(settings).token_param == "max_tokens"  # the user's setting wins
+    settings, _ = choice_for(
+        "https://dashscope.aliyuncs.com/compatible-mode/v1", [], monkeypatch, "qwen3-235b-a22b"
+    )
+    assert request_shape(settings).thinking_off == {"enable_thinking": False}
+    settings.model = "qwen3-235b-a22b-thinking-2507"  # thinking-only: never sent the switch
+    assert request_shape(settings).thinking_off == {}
