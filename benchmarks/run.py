@@ -29,6 +29,7 @@ from endpoint_scenarios import scenario_1_auto, scenario_7, scenario_8, scenario
 from harness import HEADER, ROOT, Bench, Result, Server, per_paper
 from history_scenario import scenario_11
 from rank_scenario import scenario_10
+from relevance import scenario_12
 
 from tests.support.fake_llm import count_tokens, tokenizer_name
 
@@ -228,6 +229,7 @@ SCENARIOS = {
     "9": scenario_9,
     "10": scenario_10,
     "11": scenario_11,
+    "12": scenario_12,
 }
 
 

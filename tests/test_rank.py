@@ -32,7 +32,7 @@ def test_a_paper_that_matches_the_interests_ranks_above_one_that_does_not():
     gauge, rydberg = ranked["2503.11888"], ranked["2504.18074"]  # SU(N_c) lattice gauge; Rydberg
     unrelated = ranked["2504.17830"]  # a self-adjoint time operator
     assert gauge.score > unrelated.score and rydberg.score > unrelated.score
-    assert unrelated.score == 0 and unrelated.reason == ""
+    assert unrelated.score < 10 and "Rydberg" not in unrelated.reason  # at most a related word
     assert "lattice gauge theory" in gauge.reason and "Rydberg atoms" in rydberg.reason
     assert all(0 <= r.score <= 100 for r in ranked.values())
 
@@ -49,20 +49,20 @@ def test_an_exclude_term_drops_a_paper_however_relevant():
 def test_a_group_that_keeps_only_matching_papers_still_ranks_them():
     """Found with llama.cpp: include = ["Rydberg"] kept 4 papers, 2 of them Rydberg, so BM25
     over those 4 alone saw "Rydberg" in half of them, gave it no weight, and every score was 0
-    (no ⭐ block). The rest of the day's listing now counts for how rare a word is, and a
-    paper that has a phrase scores at least MATCH_FLOOR however common the phrase."""
+    (no ⭐ block). The rest of the day's listing counts for how rare a word is, and a score is
+    measured against what the phrase itself can reach, so a common phrase still scores."""
     from arxiv_digest.models import Group
-    from arxiv_digest.rank import MATCH_FLOOR
 
     group = Group(name="q", title="q", categories=["quant-ph"], include=["Rydberg"])
     kept = select(LISTING.papers, group)
     assert len(kept) == 4
     alone = rank(kept, "Rydberg atoms", [])
     ranked = rank(kept, "Rydberg atoms", [], LISTING.papers)
+    whole_day = rank(LISTING.papers, "Rydberg atoms", [])
     for paper in kept:  # all four have "Rydberg atoms" (or "Rydberg atom") in their abstract
-        assert alone[paper.id].score == MATCH_FLOOR
         assert alone[paper.id].reason == ranked[paper.id].reason == "匹配: Rydberg atoms"
-        assert ranked[paper.id].score > 40
+        assert alone[paper.id].score > 40 and ranked[paper.id].score > 40
+        assert ranked[paper.id] == whole_day[paper.id]
     assert set(ranked) == {p.id for p in kept}  # the background is not scored
     assert ranked["2504.18074"].score > ranked["2504.12291"].score  # in the title beats not
 
@@ -111,7 +111,7 @@ def test_the_star_block_is_a_list_of_links_to_blocks_below(isolated: Path):
     assert items[0].content.startswith(r"\[new 020\]") is False  # ranked, not arXiv's order
     data = json.loads((isolated / "output" / "2025-04-28" / "q.json").read_text())
     scores = {p["id"]: p["score"] for p in data["papers"]}
-    assert scores["2503.11888"] > 0 and scores["2504.17830"] == 0
+    assert scores["2503.11888"] > 50 and scores["2504.17830"] < 10
     assert all("reason" in p and "first_seen" in p for p in data["papers"])
 
 
@@ -121,7 +121,8 @@ def test_the_star_block_of_a_keyword_filtered_group_ranks_against_the_whole_day(
                                  *NO_NET])  # fmt: skip
     assert result.exit_code == 0, result.stderr
     md = (isolated / "output" / "2025-04-28" / "q.md").read_text()
-    assert "](#2504.18074) — 65 分，匹配: Rydberg atoms" in md  # as in the unfiltered digest
+    unfiltered = rank(LISTING.papers, "Rydberg atoms", [])["2504.18074"].score
+    assert f"](#2504.18074) — {unfiltered} 分，匹配: Rydberg atoms" in md
 
 
 def test_sort_by_score_numbers_blocks_in_score_order(isolated: Path):

@@ -1,0 +1,171 @@
+"""One interest phrase against the day's papers, as a reader means it.
+
+BM25F over title (×3) and abstract for each topic word, so a paper with part of the phrase
+still counts a little; plus the same for each pair of neighbouring words found close together
+(the sequential dependence idea: "speech enhancement" near each other beats the two words far
+apart). Connecting words ("and", "for", "of") are not required. Each form of the phrase (its
+aliases and spellings) is scored alike and the best one counts. A paper's score grows with the share
+it has of what a paper with the phrase once in its title and twice in its abstract would get
+(that paper: 0.85), so a phrase of common words can still score high, and stronger matches
+still rank above it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from arxiv_digest.rank.aliases import CONNECTING, MAX_FORMS, spellings
+from arxiv_digest.rank.index import IDEAL, Hit, Index
+
+PAIR_WEIGHT = 0.5  # a close pair counts like this share of its two words
+WINDOW = 4  # words apart (either order) that count as close
+PARTIAL = 0.6  # a form with some of its words missing keeps this share of its score
+STEEP = 1.9  # the ideal paper (phrase once in the title, twice in the abstract) scores 85
+_WORDS = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Form:
+    label: str  # as the reader will see it named
+    terms: tuple[str, ...]  # stemmed topic words in order
+    alias: bool = False
+    shown: tuple[tuple[str, str], ...] = ()  # stem → the word as written, for reasons
+
+    def word(self, term: str) -> str:
+        return dict(self.shown).get(term, term)
+
+
+@dataclass
+class Match:
+    """A phrase's best form in one paper."""
+
+    score: float  # 0..1
+    form: Form
+    words: tuple[str, ...]  # the form's words the paper has (display words)
+    complete: bool
+
+
+@dataclass
+class Phrase:
+    text: str
+    forms: list[Form] = field(default_factory=list)
+
+
+def content(text: str) -> list[str]:
+    """The topic words: what is left without the connecting words."""
+    return [w for w in _WORDS.findall(text.lower()) if w not in CONNECTING]
+
+
+def forms(index: Index, phrase: str, groups: Sequence[Sequence[str]]) -> Phrase:
+    """The phrase and the other ways of writing it: its spellings, and any alias group
+    member found in it (on whole words) swapped for each other member."""
+
+    stem = index.stem
+    shown: dict[str, str] = {}
+    every = content(phrase) + [w for g in groups for m in g for w in content(m)]
+    every += [w for s in spellings(phrase) for w in content(s)]
+    stem(every)  # one round trip for all
+    for word in every:
+        for term in stem([word]):
+            shown.setdefault(term, word)
+
+    words = content(phrase)
+    base = stem(words)
+    result = Phrase(phrase)
+    seen: set[tuple[str, ...]] = set()
+
+    def add(label: str, terms: tuple[str, ...], alias: bool) -> None:
+        if terms and terms not in seen and len(result.forms) <= MAX_FORMS:
+            seen.add(terms)
+            words = tuple((t, shown[t]) for t in terms if t in shown)
+            result.forms.append(Form(label, terms, alias, words))
+
+    add(phrase.strip(), base, False)
+    for spelling in spellings(phrase):
+        add(phrase.strip(), stem(content(spelling)), False)
+    for group in groups:
+        members = [(m, stem(content(m))) for m in group]
+        for _, terms in members:
+            start = _find(base, terms)
+            if start < 0:
+                continue
+            for other, other_terms in members:
+                if other_terms == terms:
+                    continue
+                label = other if len(terms) == len(base) else " ".join(
+                    [*words[:start], other, *words[start + len(terms):]]
+                )  # fmt: skip
+                add(label, base[:start] + other_terms + base[start + len(terms) :], True)
+                for spelling in spellings(other):
+                    add(label, stem(content(spelling)), True)
+    return result
+
+
+def _find(terms: tuple[str, ...], part: tuple[str, ...]) -> int:
+    if not part:
+        return -1
+    for i in range(len(terms) - len(part) + 1):
+        if terms[i : i + len(part)] == part:
+            return i
+    return -1
+
+
+def score_phrase(index: Index, phrase: Phrase, rows: int) -> dict[int, Match]:
+    """Best form per paper among rows 1..rows; papers without any of its words are left out."""
+    best: dict[int, Match] = {}
+    for form in phrase.forms:
+        for rowid, match in _score_form(index, form, rows).items():
+            if rowid not in best or match.score > best[rowid].score:
+                best[rowid] = match
+    return best
+
+
+def _score_form(index: Index, form: Form, rows: int) -> dict[int, Match]:
+    terms = list(dict.fromkeys(form.terms))
+    idf = {t: index.idf(t) for t in terms}
+    hits = {t: index.hits(t) for t in terms}
+    pairs = list(zip(form.terms, form.terms[1:], strict=False))
+    ideal = sum(idf.values()) * IDEAL
+    ideal += PAIR_WEIGHT * sum((idf[a] + idf[b]) / 2 for a, b in pairs) * IDEAL
+    if ideal <= 0:
+        return {}
+    found: dict[int, list[str]] = {}
+    raw: dict[int, float] = {}
+    for term in terms:
+        for rowid, hit in hits[term].items():
+            if rowid > rows:
+                continue
+            raw[rowid] = raw.get(rowid, 0.0) + idf[term] * index.weight(
+                rowid, len(hit.title), len(hit.abstract)
+            )
+            found.setdefault(rowid, []).append(term)
+    for a, b in pairs:
+        for rowid in hits[a].keys() & hits[b].keys():
+            if rowid > rows:
+                continue
+            ha, hb = hits[a][rowid], hits[b][rowid]
+            near = _close(ha.title, hb.title), _close(ha.abstract, hb.abstract)
+            if any(near):
+                weight = index.weight(rowid, *near)
+                raw[rowid] += PAIR_WEIGHT * (idf[a] + idf[b]) / 2 * weight
+    result = {}
+    for rowid, value in raw.items():
+        complete = len(found[rowid]) == len(terms)
+        if form.alias and not complete:  # "vehicle" alone is no "unmanned aerial vehicle"
+            continue
+        share = (1 - math.exp(-STEEP * value / ideal)) * (1.0 if complete else PARTIAL)
+        result[rowid] = Match(share, form, tuple(found[rowid]), complete)
+    return result
+
+
+def _close(a: tuple[int, ...], b: tuple[int, ...]) -> int:
+    """How many of a's positions have one of b's within WINDOW words (a few dozen at most)."""
+    if not a or not b:
+        return 0
+    return sum(1 for x in a[:64] if any(0 < abs(x - y) <= WINDOW for y in b[:64]))
+
+
+__all__ = ["Form", "Hit", "Match", "Phrase", "forms", "score_phrase"]
