@@ -229,3 +229,12 @@ def test_request_shape_follows_the_host_and_the_users_settings(monkeypatch):
     assert request_shape(settings).thinking_off == {"enable_thinking": False}
     settings.model = "qwen3-235b-a22b-thinking-2507"  # thinking-only: never sent the switch
     assert request_shape(settings).thinking_off == {}
+
+
+def test_a_model_id_from_the_list_prints_on_one_line(llm: FakeLLM, isolated):
+    llm.models = ["evil\n::error::injected"]  # a one-model server's id, as it lists it
+    result = summarize()
+    assert result.exit_code == 0, result.stderr
+    assert {c.body["model"] for c in llm.calls} == {"evil\n::error::injected"}  # sent as listed
+    assert not any(line.startswith("::") for line in result.stderr.splitlines())
+    assert "model evil ::error::injected (the server serves one model)" in result.stderr

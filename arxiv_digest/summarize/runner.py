@@ -16,6 +16,7 @@ from arxiv_digest.models import Ask, Entry, Paper, Summary
 from arxiv_digest.summarize.cache import SummaryCache, cache_key
 from arxiv_digest.summarize.progress import RunProgress
 from arxiv_digest.summarize.prompts import Prompts
+from arxiv_digest.untrusted import printable
 
 if TYPE_CHECKING:
     from arxiv_digest.summarize.client import Completion, LLMClient
@@ -72,7 +73,7 @@ class RunStats:
         if self.problems:
             text += " (" + ", ".join(f"{k} {v}" for k, v in sorted(self.problems.items())) + ")"
         if self.asked:
-            text += f", model {settings.model}"
+            text += f", model {printable(str(settings.model))}"
             if settings.model_why:
                 text += f" ({settings.model_why})"
             if settings.concurrency == "auto" and self.peak_concurrency:
