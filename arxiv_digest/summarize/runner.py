@@ -16,6 +16,7 @@ from arxiv_digest.models import Ask, Entry, Paper, Summary
 from arxiv_digest.summarize.cache import SummaryCache, cache_key
 from arxiv_digest.summarize.progress import RunProgress
 from arxiv_digest.summarize.prompts import Prompts
+from arxiv_digest.summarize.stoppable import run_stoppable
 from arxiv_digest.untrusted import printable
 
 if TYPE_CHECKING:
@@ -144,7 +145,7 @@ class Summarizer:
         self.stats.cached = self.kept = len(asks) - len(todo) - len(borrowing)
         self.stats.asked, self.stats.shared = len(todo), len(borrowing)
         if todo:
-            entries.update(asyncio.run(self._ask_all(todo)))
+            entries.update(run_stoppable(self._ask_all(todo)))
         for ask in borrowing:
             entries[ask.slot] = self._borrow(ask, entries[judged[ask.paper.id].slot])
         self.stats.failed = sum(1 for e in entries.values() if e.status == "failed")
