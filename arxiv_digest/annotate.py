@@ -68,7 +68,8 @@ class Annotator:
             self._say("warning: this Python's SQLite has no FTS5; papers are not ranked")
         annotated = []
         for entry in entries:
-            update: dict[str, object] = {}
+            # a group with title_zh = false shows no 中文标题 (the answer may still carry one)
+            update: dict[str, object] = {} if group.title_zh else {"title_zh": None}
             if entry.score is None and (found := relevance.get(entry.paper.id)) is not None:
                 update.update(score=found.score, reason=found.reason or None)
             if self.history is not None and entry.paper.section == "replaced":

@@ -7,7 +7,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AliasChoices,
@@ -19,6 +19,7 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -91,6 +92,28 @@ class Settings(BaseSettings):
 
     groups: list[Group] = []
     category_names: dict[str, str] = {}
+    # defaults for every group (a group's own key wins)
+    title_zh: bool = True  # 中文标题, from the summary's own request
+    overview: bool = True  # 今日概览: one more request per group and day
+    # push URLs for every group: ARXIV_DIGEST_NOTIFY, one per line or space-separated; they
+    # hold tokens, so never shown (repr off)
+    notify: Annotated[list[str], NoDecode] = Field(default_factory=list, repr=False)
+    site_url: str | None = None  # where the web reader is published: links in pushes and feeds
+
+    @field_validator("notify", mode="before")
+    @classmethod
+    def _urls(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return value.split()
+        return value
+
+    @field_validator("site_url")
+    @classmethod
+    def _site(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (where the web reader is published)")
+        return value.rstrip("/") or None
 
     @field_validator("rpm", "tpm", mode="before")
     @classmethod
@@ -132,6 +155,15 @@ class Settings(BaseSettings):
             if group.name in seen:
                 raise ValueError(f"two groups are named {group.name!r}")
             seen.add(group.name)
+        return self
+
+    @model_validator(mode="after")
+    def _group_defaults(self) -> Settings:
+        """title_zh and overview at the top level are every group's default; notify adds."""
+        for group in self.groups:
+            for key in ("title_zh", "overview"):
+                if key not in group.model_fields_set:
+                    setattr(group, key, getattr(self, key))
         return self
 
     model_chosen: bool = False  # True when the model came from the provider table

@@ -77,6 +77,9 @@ class Group(BaseModel):
     top: int = Field(default=5, ge=0, le=50)  # papers in "⭐ 今日推荐"; 0 = none
     sort: Literal["arxiv", "score"] = "arxiv"  # block order within each section
     llm_score: bool = False  # the model judges relevance to `interests` in the summary request
+    title_zh: bool = True  # show the 中文标题 the summary request brings (top-level default)
+    overview: bool = True  # ask for a 今日概览 of the day (top-level default)
+    notify: list[str] = Field(default_factory=list, repr=False)  # push URLs: tokens inside
 
     @field_validator("seeds")
     @classmethod
@@ -120,6 +123,7 @@ class Summary(BaseModel):
     summary: str
     score: int | None = None  # relevance 0–100, when the model was asked to judge it
     reason: str | None = None  # the model's why, in a short phrase
+    title_zh: str | None = None  # the title in Chinese, when the prompt asks for it
 
 
 class Ask(BaseModel):
@@ -165,6 +169,7 @@ class Entry(BaseModel):
     score: int | None = None  # relevance 0–100 to the group's interests and seeds
     reason: str | None = None  # what matched
     first_seen: FirstSeen | None = None  # an earlier digest that had this paper
+    title_zh: str | None = None  # 中文标题, from the summary's answer
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -175,6 +180,7 @@ class Entry(BaseModel):
             "score": self.score,
             "reason": self.reason,
             "first_seen": self.first_seen.model_dump(mode="json") if self.first_seen else None,
+            "title_zh": self.title_zh,
         }
         if self.status == "failed":
             data["error"] = self.error or "unknown"
@@ -191,6 +197,7 @@ class Entry(BaseModel):
             score=data.get("score"),
             reason=data.get("reason"),
             first_seen=data.get("first_seen"),
+            title_zh=data.get("title_zh") or None,
         )
 
 
@@ -200,6 +207,7 @@ class Digest(BaseModel):
     date: dt.date
     group: Group
     entries: list[Entry]
+    overview: str | None = None  # 今日概览: one Chinese paragraph on the day's themes
 
     def section(self, name: Section) -> list[Entry]:
         return [e for e in self.entries if e.paper.section == name]
@@ -229,6 +237,7 @@ class Digest(BaseModel):
             "sort": self.group.sort,
             "llm_score": self.group.llm_score,
             "papers": [e.to_json() for e in self.entries],
+            "overview": self.overview,
             "stats": self.stats,
         }
 
@@ -250,4 +259,5 @@ class Digest(BaseModel):
             date=dt.date.fromisoformat(data["date"]),
             group=group,
             entries=[Entry.from_json(p) for p in data["papers"]],
+            overview=data.get("overview") or None,
         )

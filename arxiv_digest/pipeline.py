@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +16,9 @@ from arxiv_digest.categories import group_title, validate_categories
 from arxiv_digest.config import Settings, placeholder_key
 from arxiv_digest.errors import ApiError, ConfigError, FetchError, InputError
 from arxiv_digest.models import Ask, Digest, Entry, Group, Listing, Paper
+from arxiv_digest.render.feed import write_feeds
 from arxiv_digest.render.index import write_index
+from arxiv_digest.render.links import Links
 from arxiv_digest.render.markdown import render_digest
 from arxiv_digest.select import select
 from arxiv_digest.sources.api import ExportApi, clipped, enrich
@@ -23,6 +26,7 @@ from arxiv_digest.sources.feed import fetch_feed, parse_feed
 from arxiv_digest.sources.http import HttpFetcher
 from arxiv_digest.storage import last_published, recent_digests, run_lock, write_digest
 from arxiv_digest.summarize.cache import SummaryCache
+from arxiv_digest.summarize.overview import with_overviews
 from arxiv_digest.summarize.prompts import Prompts, find_prompts_dir
 
 if TYPE_CHECKING:
@@ -91,6 +95,8 @@ def adhoc_group(categories: list[str], settings: Settings) -> Group:
         name="+".join(categories),
         title=group_title(categories, settings.names),
         categories=categories,
+        title_zh=settings.title_zh,
+        overview=settings.overview,
     )
 
 
@@ -141,6 +147,11 @@ class Pipeline:
         self.summarizer: Summarizer | None = None
         self.choice: Choice | None = None  # the model asked and why, once decided
         self.outcome = Outcome()  # filled as the run goes: what a failed run still got done
+
+    @property
+    def links(self) -> Links:
+        """Where feeds send readers: site_url, else the digest on GitHub."""
+        return Links.make(self.settings.site_url, self.settings.output, os.environ)
 
     @property
     def http(self) -> HttpFetcher:
@@ -200,18 +211,22 @@ class Pipeline:
         if jobs and not request.no_enrich:
             self._enrich(jobs)
         summaries = self._summarize(jobs, sick, request)
+        digests = []
         with Annotator(self.settings, lambda: self.http, self._say, request.no_enrich) as notes:
             for job in jobs:
                 date = request.date or job.date
                 entries = [summaries[(paper.id, job.group.judged)] for paper in job.papers]
                 entries = notes.annotate(job.group, job.papers, entries, date, job.listing.papers)
-                digest = Digest(date=date, group=job.group, entries=entries)
-                md_path, _ = self._write(digest, outcome)
-                stats = digest.stats
-                self.console.print(
-                    f"{job.group.name}: {stats['new']} new, {stats['replaced']} replaced → "
-                    f"{md_path}"
-                )
+                digests.append(Digest(date=date, group=job.group, entries=entries))
+        if self.summarizer is not None:  # 今日概览: an extra, left out with a warning
+            digests = with_overviews(digests, self.summarizer, self.settings, self._say)
+        for digest in digests:
+            md_path, _ = self._write(digest, outcome)
+            stats = digest.stats
+            self.console.print(
+                f"{digest.group.name}: {stats['new']} new, {stats['replaced']} replaced → "
+                f"{md_path}"
+            )
         for digest in sick:
             judged = digest.group.judged
             healed = digest.model_copy(
@@ -227,6 +242,7 @@ class Pipeline:
                 )
             else:
                 outcome.failed += healed.failed
+        write_feeds(self.settings.output, [digest for digest, _ in outcome.digests], self.links)
         write_index(self.settings.output)
         return outcome
 

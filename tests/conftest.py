@@ -48,6 +48,8 @@ def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLLM]:
     monkeypatch.setenv("ARXIV_DIGEST_RETRY_BACKOFF", "0.05")
     monkeypatch.setenv("ARXIV_DIGEST_TIMEOUT", "2")
     monkeypatch.setenv("ARXIV_DIGEST_PROMPTS_DIR", str(ROOT / "prompts"))
+    # one request per paper, as most tests count them; tests/test_overview.py turns it on
+    monkeypatch.setenv("ARXIV_DIGEST_OVERVIEW", "false")
     yield fake
     fake.stop()
 

@@ -17,6 +17,10 @@ HEADER = """# arXiv 每日中文速递
 
 def render_index(output: Path) -> str:
     lines = [HEADER.rstrip("\n"), ""]
+    feeds = sorted((output / "feeds").glob("*.atom")) if (output / "feeds").is_dir() else []
+    if feeds:  # a feed reader's link for each group (the last 14 days)
+        links = " ｜ ".join(f"[{escape(f.stem)}](feeds/{f.name})" for f in feeds)
+        lines += [f"订阅（Atom）：{links}", ""]
     for day in day_dirs(output):
         links = []
         for json_path in sorted(day.glob("*.json")):

@@ -19,6 +19,8 @@ def render_digest(digest: Digest) -> str:
         include = ", ".join(escape(k) for k in group.include) or "—"
         exclude = ", ".join(escape(k) for k in group.exclude) or "—"
         lines += [f"- **关键词: {include} ｜ 排除: {exclude}**", ""]
+    if digest.overview:  # the model's words: escaped, never a link
+        lines += [f"- **今日概览:** {escape_unlinked(digest.overview)}", ""]
     lines += recommended(digest)
     for section, title in SECTION_TITLES.items():
         entries = digest.section(section)
@@ -45,8 +47,10 @@ def recommended(digest: Digest) -> list[str]:
     lines = ["- **⭐ 今日推荐**", ""]
     for place, (entry, section, number) in enumerate(ranked[: digest.group.top], start=1):
         label = f"\\[{section} {number:03d}\\] {typeset(entry.paper.title, links=False)}"
-        reason = f"，{escape_unlinked(entry.reason)}" if entry.reason else ""  # model text too
-        lines.append(f"{place}. [{label}](#{entry.paper.id}) — {entry.score} 分{reason}")
+        # the model's words stay outside the link text, escaped and never links themselves
+        zh = f" ｜ {escape_unlinked(entry.title_zh)}" if entry.title_zh else ""
+        reason = f"，{escape_unlinked(entry.reason)}" if entry.reason else ""
+        lines.append(f"{place}. [{label}](#{entry.paper.id}){zh} — {entry.score} 分{reason}")
     return [*lines, ""]
 
 
@@ -55,11 +59,10 @@ def render_entry(entry: Entry, section: Section, number: int) -> list[str]:
     # an explicit anchor (GitHub keeps <a name>, as user-content-ID): a block can be linked by
     # its arXiv id from the ⭐ list, another day's 首次收录 line, or anywhere else; at the end,
     # so the line still starts "#### [new 001]" for readers and scripts
-    lines = [
-        f'#### [{section} {number:03d}] {typeset(paper.title)} <a name="{paper.id}"></a>',
-        f"- **分类: {'; '.join(escape(c) for c in paper.categories)}**",
-        "",
-    ]
+    lines = [f'#### [{section} {number:03d}] {typeset(paper.title)} <a name="{paper.id}"></a>']
+    if entry.title_zh:
+        lines += [f"- **中文标题: {escape_unlinked(entry.title_zh)}**", ""]
+    lines += [f"- **分类: {'; '.join(escape(c) for c in paper.categories)}**", ""]
     if entry.first_seen is not None:
         lines += [first_seen_line(entry), ""]
     if entry.status == "ok":

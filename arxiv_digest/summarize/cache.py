@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS summaries (
     summary TEXT NOT NULL,
     created REAL NOT NULL,
     score INTEGER,
-    reason TEXT
+    reason TEXT,
+    title_zh TEXT
 );
 CREATE TABLE IF NOT EXISTS calls (
     id INTEGER PRIMARY KEY,
@@ -54,14 +55,20 @@ CREATE TABLE IF NOT EXISTS model_lists (
     day TEXT NOT NULL,
     models TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS overviews (
+    key TEXT PRIMARY KEY,
+    overview TEXT NOT NULL,
+    created REAL NOT NULL
+);
 CREATE INDEX IF NOT EXISTS calls_created ON calls(created);
 """
 
 
 def _add_judgement_columns(db: sqlite3.Connection) -> None:
-    """A cache made before llm_score existed gains the columns; its rows stay valid."""
+    """A cache made before llm_score or title_zh existed gains the columns; its rows stay
+    valid."""
     have = {row[1] for row in db.execute("PRAGMA table_info(summaries)")}
-    for column, kind in (("score", "INTEGER"), ("reason", "TEXT")):
+    for column, kind in (("score", "INTEGER"), ("reason", "TEXT"), ("title_zh", "TEXT")):
         if column not in have:
             db.execute(f"ALTER TABLE summaries ADD COLUMN {column} {kind}")
 
@@ -145,17 +152,20 @@ class SummaryCache:
     def get(self, key: str) -> Summary | None:
         with self._guard("cannot read"):
             row = self.db.execute(
-                "SELECT tags, summary, score, reason FROM summaries WHERE key = ?", (key,)
+                "SELECT tags, summary, score, reason, title_zh FROM summaries WHERE key = ?",
+                (key,),
             ).fetchone()
         if row is None:
             return None
-        return Summary(tags=json.loads(row[0]), summary=row[1], score=row[2], reason=row[3])
+        return Summary(
+            tags=json.loads(row[0]), summary=row[1], score=row[2], reason=row[3], title_zh=row[4]
+        )
 
     def put(self, key: str, paper: Paper, model: str, prompt: str, summary: Summary) -> None:
         with self._guard("cannot write"), self.db:
             self.db.execute(
                 "INSERT OR REPLACE INTO summaries (key, paper_id, model, prompt, tags, summary,"
-                " created, score, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created, score, reason, title_zh) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     key,
                     paper.id,
@@ -166,9 +176,21 @@ class SummaryCache:
                     time.time(),
                     summary.score,
                     summary.reason,
+                    summary.title_zh,
                 ),
             )
             self.db.execute("DELETE FROM failures WHERE key = ?", (key,))
+
+    def get_overview(self, key: str) -> str | None:
+        with self._guard("cannot read"):
+            row = self.db.execute("SELECT overview FROM overviews WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def put_overview(self, key: str, overview: str) -> None:
+        with self._guard("cannot write"), self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO overviews VALUES (?, ?, ?)", (key, overview, time.time())
+            )
 
     def record_call(
         self,

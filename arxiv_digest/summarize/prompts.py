@@ -20,6 +20,7 @@ BATCH_HEADER = (
     '{{"papers": [{{"id": "arXiv id", "tags": [...], "summary": "..."}}]}}，'
     "papers 是 JSON 数组，每篇一项。\n\n"
 )
+BATCH_TITLE_ZH = "每篇的对象里也给出 title_zh（标题的中文译文）。\n\n"
 BATCH_JUDGED = "每篇的对象里也给出 score 和 reason（见文末“读者关注”的说明）。\n\n"
 # shipped inside the package (a copy of the repository's prompts/), for runs outside a checkout
 BUNDLED = Path(__file__).resolve().parents[1] / "prompts"
@@ -60,6 +61,11 @@ class Prompts:
         return cls(system=system, template=template, judge=judge)
 
     @property
+    def asks_title_zh(self) -> bool:
+        """The prompts ask for a 中文标题 (a user's prompts written before it may not)."""
+        return "title_zh" in self.system or "title_zh" in self.template
+
+    @property
     def fingerprint(self) -> str:
         """Changes whenever either file does, so edited prompts never reuse old summaries."""
         return hashlib.sha256(f"{self.system}\0{self.template}".encode()).hexdigest()[:16]
@@ -87,7 +93,9 @@ class Prompts:
     def batch_messages(self, papers: list[Paper], interests: str = "") -> list[dict[str, str]]:
         """Several papers in one request; the answer is keyed by arXiv id."""
         parts = [f"[{p.versioned_id}]\n{self.render(p)}" for p in papers]
-        header = BATCH_HEADER.format(n=len(papers)) + (BATCH_JUDGED if interests else "")
+        header = BATCH_HEADER.format(n=len(papers))
+        header += BATCH_TITLE_ZH if self.asks_title_zh else ""
+        header += BATCH_JUDGED if interests else ""
         user = header + "\n\n".join(parts) + self._judging(interests)
         return [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
 

@@ -51,6 +51,19 @@ class RunStats:
     budget: int = 0  # the bound the run ended with
     switched: list[str] = field(default_factory=list)  # request-shape changes made for the run
     peak_concurrency: int = 0
+    title_zh_tokens: int = 0  # of the completion tokens: the 中文标题 in the answers (estimated)
+    overviews: int = 0  # 今日概览 requests, and their tokens (also in the totals)
+    overviews_cached: int = 0
+    overview_prompt_tokens: int = 0
+    overview_completion_tokens: int = 0
+
+    def note(self, prompt_tokens: int, completion_tokens: int) -> None:
+        """An overview request: counted apart, and in the run's totals."""
+        self.overviews += 1
+        self.overview_prompt_tokens += prompt_tokens
+        self.overview_completion_tokens += completion_tokens
+        self.prompt_tokens += prompt_tokens
+        self.completion_tokens += completion_tokens
 
     def cost(self, settings: Settings) -> float | None:
         if settings.price_input is None and settings.price_output is None:
@@ -71,6 +84,14 @@ class RunStats:
         cost = self.cost(settings)
         if cost is not None:
             text += f", cost {cost:.4f}"
+        if self.title_zh_tokens:
+            text += f", 中文标题 ≈{self.title_zh_tokens} of the completion tokens"
+        if self.overviews or self.overviews_cached:
+            text += (
+                f", 今日概览 {self.overviews} requests ({self.overview_prompt_tokens} prompt / "
+                f"{self.overview_completion_tokens} completion tokens"
+                + (f", {self.overviews_cached} cached)" if self.overviews_cached else ")")
+            )
         if self.problems:
             text += " (" + ", ".join(f"{k} {v}" for k, v in sorted(self.problems.items())) + ")"
         if self.asked:
@@ -113,6 +134,7 @@ class Summarizer:
             settings.summary_min_chars,
             settings.summary_max_chars,
             placeholders=prompt_placeholders(prompts.system, prompts.template),
+            title_zh=prompts.asks_title_zh,
         )
         self.stats = RunStats()
         self.total = 0  # papers this run must have a summary for
@@ -156,7 +178,8 @@ class Summarizer:
         """The summary of a judged answer, kept under the summary-only key too."""
         if judged.status != "ok" or judged.summary is None:
             return judged.model_copy(update={"score": None, "reason": None})
-        return self._keep(ask, Summary(tags=judged.tags, summary=judged.summary))
+        summary = Summary(tags=judged.tags, summary=judged.summary, title_zh=judged.title_zh)
+        return self._keep(ask, summary, fresh=False)
 
     async def _ask_all(self, asks: list[Ask]) -> dict[tuple[str, str], Entry]:
         # imported here: the openai SDK takes ~0.6 s to import, a cached rerun needs none of it
@@ -208,7 +231,7 @@ class Summarizer:
         try:
             completion = await self._call(client, key, paper.id, messages, estimate)
             try:
-                summary = read_answer(completion.text, self.limits, judged)
+                summary = read_answer(completion.text, self.limits, judged, paper.title)
             except AnswerError as error:
                 # one corrective turn: show the model its answer and what was wrong with it
                 retry = [
@@ -217,15 +240,18 @@ class Summarizer:
                     {"role": "user", "content": corrective_message(error, self.limits, judged)},
                 ]
                 completion = await self._call(client, key, paper.id, retry, estimate)
-                summary = read_answer(completion.text, self.limits, judged)
+                # the last try: a title_zh still wrong is left out, the summary kept
+                summary = read_answer(completion.text, self.limits, judged, paper.title, True)
         except (LLMError, AnswerError) as exc:
             reason = str(exc) if isinstance(exc, LLMError) else f"answer rejected: {exc}"
             self.cache.record_failure(key, paper.id, reason)
             return Entry(paper=paper, status="failed", error=reason)
         return self._keep(ask, summary)
 
-    def _keep(self, ask: Ask, summary: Summary) -> Entry:
+    def _keep(self, ask: Ask, summary: Summary, fresh: bool = True) -> Entry:
         """Committed to the cache before it counts as done: a killed run loses none of it."""
+        if fresh and summary.title_zh:  # its characters, and the key around them
+            self.stats.title_zh_tokens += len(summary.title_zh) + 6
         fingerprint = self.fingerprint(ask.interests)
         self.cache.put(self.key(ask), ask.paper, self.settings.model, fingerprint, summary)
         self.kept += 1
@@ -258,7 +284,9 @@ class Summarizer:
         for ask in asks:
             item = by_id.get(ask.paper.versioned_id) or by_id.get(ask.paper.id)
             try:
-                summary = safely(check_fields, item, self.limits, bool(interests))
+                summary = safely(
+                    check_fields, item, self.limits, bool(interests), ask.paper.title
+                )
             except AnswerError:
                 rest.append(ask)
                 continue
@@ -299,8 +327,10 @@ def safely(read: Callable[..., T], *args: Any) -> T:
         raise AnswerError(f"回答无法读取（{type(exc).__name__}）") from None
 
 
-def read_answer(text: str, limits: Limits, judged: bool = False) -> Summary:
-    return safely(check_answer, text, limits, judged)
+def read_answer(
+    text: str, limits: Limits, judged: bool = False, title: str = "", lenient: bool = False
+) -> Summary:
+    return safely(check_answer, text, limits, judged, title, lenient)
 
 
 def _chunks(asks: list[Ask], size: int) -> list[list[Ask]]:
@@ -321,5 +351,5 @@ def _estimate(messages: list[dict[str, str]], max_tokens: int) -> int:
 def _ok(paper: Paper, summary: Summary) -> Entry:
     return Entry(
         paper=paper, status="ok", tags=summary.tags, summary=summary.summary,
-        score=summary.score, reason=summary.reason,
+        score=summary.score, reason=summary.reason, title_zh=summary.title_zh,
     )  # fmt: skip

@@ -38,6 +38,7 @@ class Limits:
     max_tags: int = 3
     max_tag_chars: int = 12
     placeholders: frozenset[str] = frozenset()  # example values from the prompts
+    title_zh: bool = False  # the prompts ask for "title_zh" (a user's older prompts may not)
 
 
 class _Answer(BaseModel):
@@ -45,6 +46,7 @@ class _Answer(BaseModel):
     summary: str
     score: object = None  # read only when the model was asked to judge relevance
     reason: object = None
+    title_zh: object = None  # read only when the prompts ask for it
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -74,6 +76,12 @@ KEY_ALIASES = {
     "reason": "reason",
     "理由": "reason",
     "原因": "reason",
+    "title_zh": "title_zh",
+    "titlezh": "title_zh",
+    "title_cn": "title_zh",
+    "chinese_title": "title_zh",
+    "中文标题": "title_zh",
+    "标题": "title_zh",
 }
 MAX_REASON_CHARS = 40
 _SCORE_TEXT = re.compile(r"^\s*(\d{1,3})(?:\.0+)?\s*(?:分|/\s*100)?\s*$")
@@ -162,7 +170,10 @@ def clean_tag(tag: str) -> str:
     return tag.replace("*", "").replace("#", "").strip().strip("\"'“”「」[]【】")
 
 
-def check_answer(text: str, limits: Limits | None = None, judged: bool = False) -> Summary:
+def check_answer(
+    text: str, limits: Limits | None = None, judged: bool = False, title: str = "",
+    lenient: bool = False,
+) -> Summary:  # fmt: skip
     """A cleaned Summary from the model's text, or AnswerError saying what is wrong.
 
     The first object that passes wins, so an echoed example before the real answer costs
@@ -171,16 +182,20 @@ def check_answer(text: str, limits: Limits | None = None, judged: bool = False) 
     error: AnswerError | None = None
     for data in candidates(text[:MAX_ANSWER_CHARS]):  # a longer answer is no summary
         try:
-            return check_fields(data, limits, judged)
+            return check_fields(data, limits, judged, title, lenient)
         except AnswerError as exc:
             error = exc
     assert error is not None
     raise error
 
 
-def check_fields(data: object, limits: Limits | None = None, judged: bool = False) -> Summary:
+def check_fields(
+    data: object, limits: Limits | None = None, judged: bool = False, title: str = "",
+    lenient: bool = False,
+) -> Summary:  # fmt: skip
     """The same checks on an answer already parsed (one item of a batch answer); judged: the
-    answer must also carry score and reason."""
+    answer must also carry score and reason. title: the English title a title_zh translates;
+    lenient (the last try): a bad title_zh is left out rather than costing the summary."""
     limits = limits or Limits()
     if isinstance(data, dict):
         data = normalize_keys(data)
@@ -223,12 +238,58 @@ def check_fields(data: object, limits: Limits | None = None, judged: bool = Fals
             raise AnswerError(f"标签“{tag}”是占位说明，请写论文的真实主题")
     if summary in limits.placeholders:
         raise AnswerError("summary 是占位说明，请写这篇论文的简介")
+    title_zh = None
+    if limits.title_zh:
+        try:
+            title_zh = check_title_zh(answer.title_zh, title, limits.placeholders)
+        except AnswerError:
+            if not lenient:
+                raise
     if not judged:
-        return Summary(tags=tags, summary=summary)
+        return Summary(tags=tags, summary=summary, title_zh=title_zh)
     return Summary(
         tags=tags, summary=summary, score=check_score(answer.score),
-        reason=check_reason(answer.reason),
+        reason=check_reason(answer.reason), title_zh=title_zh,
     )  # fmt: skip
+
+
+MAX_TITLE_ZH_CHARS = 150
+# a word of the English title that is a name: two capitals (LLM, LoRA), a capital after a
+# small letter (VoiceBox, iPhone) or letters with digits (GPT-4o, 3D, T5, wav2vec)
+_NAME_PART = re.compile(r"[A-Z].*[A-Z]|[a-z][A-Z]|[A-Za-z]\d|\d[A-Za-z]")
+_WORD_EDGE = re.compile(r"^[^\w]+|[^\w+]+$")
+
+
+def title_names(title: str) -> list[str]:
+    """The names and acronyms a translation must keep as written (math and URLs aside); none
+    when the title shouts (mostly capitals), where every word would look like one."""
+    text = re.sub(r"\$[^$]*\$|\\[A-Za-z]+", " ", title)
+    words = [_WORD_EDGE.sub("", w) for w in re.split(r"[\s:;,，：/()（）\[\]]+", text)]
+    words = [w for w in words if w]
+    # a compound's name parts each: "SIMD-Aware" keeps SIMD, "GPT-4o" both GPT and 4o
+    parts = [p for w in words for p in w.split("-") if p]
+    letters = [c for c in text if c.isalpha() and c.isascii()]
+    if sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        return []
+    return list(dict.fromkeys(p for p in parts if _NAME_PART.search(p)))
+
+
+def check_title_zh(
+    value: object, title: str = "", placeholders: frozenset[str] = frozenset()
+) -> str:
+    """One line, mostly Chinese, names and acronyms of the English title kept as written."""
+    text = clean_summary(clean(value)) if isinstance(value, str) else ""
+    text = text.strip().strip("\"'“”「」《》")
+    if not text or re.sub(r"\s", "", text) in placeholders:
+        raise AnswerError("title_zh 需要这篇论文标题的中文译文")
+    if cjk_share(text) < 0.3:
+        raise AnswerError("title_zh 必须是中文译文（模型名、数据集名和缩写保留原文）")
+    if len(text) > MAX_TITLE_ZH_CHARS:
+        raise AnswerError(f"title_zh 太长，不超过 {MAX_TITLE_ZH_CHARS} 字")
+    missing = [n for n in title_names(title) if n not in text and n.removesuffix("s") not in text]
+    if missing:
+        raise AnswerError(f"title_zh 须按原文保留标题中的名称和缩写：{', '.join(missing)}")
+    return text
 
 
 def check_score(value: object) -> int:
@@ -291,9 +352,13 @@ def corrective_message(
         if judged
         else ""
     )
+    title = (
+        "title_zh 为标题的中文译文（模型名、数据集名和缩写照原文保留）；" if limits.title_zh else ""
+    )
+    keys = "二三四五"[(2 if judged else 0) + (1 if limits.title_zh else 0)]
     return (
         f"你的回答不符合要求：{error}。请重新回答：只输出一个 JSON 对象，"
-        f"含{'四' if judged else '两'}个键："
+        f"含{keys}个键：{title}"
         f"tags 为字符串数组，写 1–{limits.max_tags} 个概括这篇论文主题的中文短语；"
         f"summary 为字符串，写一段 {limits.min_chars}–{limits.max_chars} 字的中文简介，"
         f"讲清任务、方法和结论；{judging}不要注明字数，不要照抄说明文字。"

@@ -72,6 +72,15 @@ def _tokenizer() -> Any:
     return _TOKENIZER[0]
 
 
+
+def good_title_zh(title: str) -> str:
+    """A stand-in translation: Chinese words around the title's names, kept as written."""
+    from arxiv_digest.summarize.validate import title_names
+
+    names = title_names(title)
+    return "面向" + "、".join(names) + "的测试方法研究" if names else "一种测试方法的研究"
+
+
 def good_summary(title: str) -> str:
     return (
         f"该论文属于测试任务，旨在解决“{title[:24]}”相关的问题。作者提出一种新的方法，"
@@ -393,6 +402,8 @@ class FakeLLM:
         return self.content(call, mode), None, "stop"
 
     def content(self, call: Call, mode: str) -> str:
+        if '"overview"' in call.body["messages"][0]["content"]:
+            return self.overview(call, mode)
         ids = PAPER_ID.findall(call.first_user)
         if ids and "JSON 数组" in "".join(m["content"] for m in call.body["messages"]):
             return self.batch_content(call, ids, mode)
@@ -400,6 +411,14 @@ class FakeLLM:
         tags = ["测试标签", "机器学习"]
         asked = INTERESTS.search(call.first_user)
         judgement = judge(asked.group(1), call.first_user[: asked.start()]) if asked else {}
+        if "title_zh" in call.body["messages"][0]["content"]:  # the prompt asks for it
+            judgement = {"title_zh": good_title_zh(call.title), **judgement}
+            if mode == "title_zh_english":
+                judgement["title_zh"] = "A Test Method Study"
+            elif mode == "title_zh_missing":
+                del judgement["title_zh"]
+            elif mode == "title_zh_no_names":  # translated the names away
+                judgement["title_zh"] = "一种测试方法的研究"
         if judgement and mode in ("score_missing", "score_word", "score_english"):
             judgement = {
                 "score_missing": {},
@@ -407,7 +426,8 @@ class FakeLLM:
                 "score_english": {**judgement, "reason": "Directly about the topic."},
             }[mode]
         elif judgement and mode == "score_loose":  # 评分 as a string with 分, 理由 as the key
-            judgement = {"评分": f"{judgement['score']}分", "理由": judgement["reason"]}
+            score, reason = judgement.pop("score"), judgement.pop("reason")
+            judgement = {**judgement, "评分": f"{score}分", "理由": reason}
         good = json.dumps({"tags": tags, "summary": summary, **judgement}, ensure_ascii=False)
         if mode == "nonjson":
             return "抱歉，我无法按要求回答。"
@@ -421,7 +441,8 @@ class FakeLLM:
         elif mode == "empty":
             return ""
         elif mode == "fenced":
-            return "```json\n" + json.dumps({"tags": tags, "summary": summary}) + "\n```"
+            fenced = json.dumps({"tags": tags, "summary": summary, **judgement})
+            return "```json\n" + fenced + "\n```"
         elif mode == "think_braces":  # Qwen3 / DeepSeek-R1 served raw: thinking in content
             return (
                 '<think>\n用户要求输出 {"tags": [...], "summary": "..."}，键是 Summary 和 '
@@ -430,9 +451,11 @@ class FakeLLM:
         elif mode == "think_unclosed_prefix":  # the template opened <think>; only its end comes
             return '思考：输出 {"summary": "…"} 的格式。\n</think>\n' + good
         elif mode == "other_case_keys":
-            return json.dumps({"Tags": tags, "Summary": summary}, ensure_ascii=False)
+            return json.dumps({"Tags": tags, "Summary": summary, **judgement}, ensure_ascii=False)
         elif mode == "chinese_keys":
-            return json.dumps({"标签": tags, "简介": summary}, ensure_ascii=False)
+            zh = {"中文标题": judgement.pop("title_zh")} if "title_zh" in judgement else {}
+            answer = {"标签": tags, "简介": summary, **zh, **judgement}
+            return json.dumps(answer, ensure_ascii=False)
         elif mode == "raw_newline":  # a literal line break inside the JSON string
             half = len(summary) // 2
             return good.replace(summary, summary[:half] + "\n" + summary[half:])
@@ -452,6 +475,22 @@ class FakeLLM:
             judgement = {**judgement, "reason": "见 https://evil.example/login 相关"}
         return json.dumps({"tags": tags, "summary": summary, **judgement}, ensure_ascii=False)
 
+    def overview(self, call: Call, mode: str) -> str:
+        """今日概览 over the numbered titles and 简介 the request lists."""
+        papers = re.findall(r"(?m)^\d+\. (.+)$", call.first_user)
+        first = papers[0][:40] if papers else "无"
+        text = (
+            f"今天共有 {len(papers)} 篇论文，主题集中在测试任务与方法评估上。代表性工作如“{first}”"
+            "提出了新的方法并在公开基准上验证了效果；多篇论文关注模型的可靠性、效率与可解释性，"
+            "也有工作讨论数据集构建和评测协议的改进。整体来看，研究者更加重视在真实场景中的"
+            "泛化能力以及与已有基线的公平比较。"
+        )
+        if mode == "overview_short":
+            text = "今天论文很多。"
+        elif mode == "overview_english":
+            text = "Today's papers are about testing. " * 8
+        return json.dumps({"overview": text}, ensure_ascii=False)
+
     def batch_content(self, call: Call, ids: list[str], mode: str) -> str:
         titles = TITLE.findall(call.first_user)
         asked = INTERESTS.search(call.first_user)
@@ -463,6 +502,8 @@ class FakeLLM:
             if mode == "english" and number == 0:
                 summary = "English only answer for the first paper of the batch."
             item = {"id": paper_id, "tags": ["测试标签"], "summary": summary}
+            if "title_zh" in call.first_user[:300]:
+                item["title_zh"] = good_title_zh(title.strip())
             if asked and number < len(texts):
                 item.update(judge(asked.group(1), texts[number]))
             items.append(item)
