@@ -16,6 +16,7 @@ from arxiv_digest.categories import group_title, validate_categories
 from arxiv_digest.config import Settings, placeholder_key
 from arxiv_digest.errors import ApiError, ConfigError, FetchError, InputError
 from arxiv_digest.models import Ask, Digest, Entry, Group, Listing, Paper
+from arxiv_digest.publish import Sent, publish
 from arxiv_digest.render.feed import write_feeds
 from arxiv_digest.render.index import write_index
 from arxiv_digest.render.links import Links
@@ -67,6 +68,7 @@ class Outcome:
     digests: list[tuple[Digest, Path]] = field(default_factory=list)  # written, with the .md
     healed: list[tuple[Digest, int]] = field(default_factory=list)  # earlier days, papers fixed
     unreachable: list[str] = field(default_factory=list)  # groups whose feed could not be had
+    pushes: list[Sent] = field(default_factory=list)  # sent or failed: never the exit code
 
     @property
     def exit_code(self) -> int:
@@ -150,7 +152,7 @@ class Pipeline:
 
     @property
     def links(self) -> Links:
-        """Where feeds send readers: site_url, else the digest on GitHub."""
+        """Where feeds and pushes send readers: site_url, else the digest on GitHub."""
         return Links.make(self.settings.site_url, self.settings.output, os.environ)
 
     @property
@@ -164,10 +166,18 @@ class Pipeline:
         """The whole day under a lock next to the cache: a second run waits, then gives up, so
         no paper is ever asked twice and no digest written by two runs at once."""
         if request.no_llm:
-            return self._run(request)  # no cache, no calls: nothing to share
+            return self._publish(self._run(request))  # no cache, no calls: nothing to share
         lock = self.settings.cache.with_name(self.settings.cache.name + ".lock")
         with run_lock(lock, self.settings.lock_wait, self._say):
-            return self._run(request)
+            return self._publish(self._run(request))
+
+    def _publish(self, outcome: Outcome) -> Outcome:
+        """Pushes (publish/) for the days written now, and those a failed push still owes,
+        also when nothing new was written."""
+        healed = {(digest.date, digest.group.name) for digest, _ in outcome.healed}
+        fresh = [d for d, _ in outcome.digests if (d.date, d.group.name) not in healed]
+        outcome.pushes = publish(fresh, self.settings, self.links, self._say, self.console.out)
+        return outcome
 
     def _say(self, text: str) -> None:
         self.console.print(f"[yellow]{escape(text)}[/]", soft_wrap=True)

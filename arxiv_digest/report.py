@@ -78,6 +78,8 @@ def job_summary(report: RunReport, env: dict[str, str]) -> str:
         lines.append(f"- healed {fixed} papers of {digest.date} {escape(digest.group.name)}")
     for problem in outcome.unreachable:
         lines.append(f"- ❌ {escape(problem)}")
+    for sent in outcome.pushes:  # never a token: channels are named by host or scheme
+        lines.append(f"- {'📣' if sent.ok else '⚠️'} {escape(sent.line())}")
     if outcome.failed:
         lines += ["", "**Failed papers** (asked again on the next run):", ""]
         lines += [f"- {escape(line)}" for line in failure_lines(outcome.failed)]
