@@ -14,7 +14,7 @@ from pathlib import Path
 from arxiv_digest.models import Digest, Entry
 from arxiv_digest.render.escape import one_line
 from arxiv_digest.render.links import Links, abs_url
-from arxiv_digest.render.tex import _TEX_MARKS, _convert
+from arxiv_digest.render.tex import _TEX_MARKS, _convert, pieces
 from arxiv_digest.storage import atomic_write, recent_digests, safe_name
 
 FEED_DAYS = 14
@@ -23,11 +23,15 @@ SECTION_NAMES = {"new": "最新发布", "replaced": "更新"}
 
 
 def plain(text: str) -> str:
-    """arXiv's TeX as Unicode text on one line: ``$\\alpha$-stable`` → α-stable."""
-    text = one_line(text)
-    if not any(mark in text for mark in _TEX_MARKS):
-        return text
-    return " ".join(_convert(text).split())
+    """arXiv's TeX as Unicode text on one line (tex.pieces: ``$\\alpha$-stable`` → α-stable);
+    a formula Unicode cannot write exactly is read by latex2text too (``$\\frac{a}{b}$`` →
+    a/b) rather than shown as TeX source."""
+    if not any(mark in text for mark in _TEX_MARKS):  # most fields: nothing to convert
+        return one_line(text)
+    return "".join(
+        " ".join(_convert(value).split()) if kind == "math" else value
+        for kind, value in pieces(text)
+    )
 
 
 def feed_path(output: Path, group: str) -> Path:
@@ -88,15 +92,17 @@ def render_feed(digests: list[Digest], links: Links) -> str:
         item.updated(_moment(digest.date))
         item.published(_moment(first[paper.id]))
         item.link(href=links.paper(digest.date, group.name, paper.id), rel="alternate")
-        item.author([{"name": plain(a)} for a in paper.authors[:20]] or [{"name": "arXiv"}])
+        authors = [plain(a) for a in paper.authors]
+        item.author([{"name": a} for a in authors[:20]] or [{"name": "arXiv"}])
         for tag in entry.tags:
             item.category(term=one_line(tag))
-        item.content(entry_html(digest, entry), type="html")
+        item.content(entry_html(digest, entry, authors), type="html")
     return feed.atom_str(pretty=True).decode("utf-8")
 
 
-def entry_html(digest: Digest, entry: Entry) -> str:
-    """简介, 标签, score and reason, links; every text escaped (the model's and arXiv's)."""
+def entry_html(digest: Digest, entry: Entry, authors: list[str]) -> str:
+    """简介, 标签, score and reason, links; every text escaped (the model's and arXiv's). The
+    abstract only where there is no 简介 (--no-llm, a failed paper): the feed stays small."""
     paper = entry.paper
     esc = html.escape
     parts = [f"<p><b>{SECTION_NAMES[paper.section]}</b> · {esc(digest.date.isoformat())} · "
@@ -108,8 +114,9 @@ def entry_html(digest: Digest, entry: Entry) -> str:
     if entry.score is not None:
         reason = f"，{esc(one_line(entry.reason))}" if entry.reason else ""
         parts.append(f"<p><b>相关度：</b>{entry.score} 分{reason}</p>")
-    parts.append(f"<p><b>作者：</b>{esc('; '.join(plain(a) for a in paper.authors))}</p>")
-    parts.append(f"<p><b>摘要：</b>{esc(plain(paper.abstract))}</p>")
+    parts.append(f"<p><b>作者：</b>{esc('; '.join(authors))}</p>")
+    if not entry.summary:
+        parts.append(f"<p><b>摘要：</b>{esc(plain(paper.abstract))}</p>")
     parts.append(
         f'<p><a href="{esc(abs_url(paper.id))}">arXiv</a> · '
         f'<a href="{esc(paper.pdf_url)}">PDF</a></p>'
