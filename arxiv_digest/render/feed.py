@@ -111,7 +111,7 @@ def entry_html(digest: Digest, entry: Entry, authors: list[str]) -> str:
         parts.append(f"<p><b>简介：</b>{esc(one_line(entry.summary))}</p>")
     if entry.tags:
         parts.append(f"<p><b>标签：</b>{esc('; '.join(one_line(t) for t in entry.tags))}</p>")
-    if entry.score is not None:
+    if entry.score:  # (0: nothing matched; as the ⭐ list, say nothing)
         reason = f"，{esc(one_line(entry.reason))}" if entry.reason else ""
         parts.append(f"<p><b>相关度：</b>{entry.score} 分{reason}</p>")
     parts.append(f"<p><b>作者：</b>{esc('; '.join(authors))}</p>")
