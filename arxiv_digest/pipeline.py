@@ -80,13 +80,18 @@ class Outcome:
 HEAL_DAYS = 7  # how far back failed papers are asked again
 
 
-def _healed(entry: Entry, summaries: dict[tuple[str, str], Entry], judged: str) -> Entry:
+def _healed(
+    entry: Entry, summaries: dict[tuple[str, str], Entry], judged: str, title_zh: bool
+) -> Entry:
     """The failed entry with this run's answer, when it was for the very same version; the
-    day's relevance and first publication stay, unless the model has now judged it."""
+    day's relevance and first publication stay, unless the model has now judged it; its
+    中文标题 only where the group (as configured now) shows them."""
     new = summaries.get((entry.paper.id, judged))
     if entry.status != "failed" or new is None or new.paper != entry.paper:
         return entry
     update: dict[str, object] = {"first_seen": entry.first_seen}
+    if not title_zh:
+        update["title_zh"] = None
     if new.score is None:
         update.update(score=entry.score, reason=entry.reason)
     return new.model_copy(update=update)
@@ -238,9 +243,9 @@ class Pipeline:
                 f"{md_path}"
             )
         for digest in sick:
-            judged = digest.group.judged
+            judged, zh = digest.group.judged, self._shows_title_zh(digest.group.name)
             healed = digest.model_copy(
-                update={"entries": [_healed(e, summaries, judged) for e in digest.entries]}
+                update={"entries": [_healed(e, summaries, judged, zh) for e in digest.entries]}
             )
             fixed = len(digest.failed) - len(healed.failed)
             if fixed:
@@ -255,6 +260,10 @@ class Pipeline:
         write_feeds(self.settings.output, [digest for digest, _ in outcome.digests], self.links)
         write_index(self.settings.output)
         return outcome
+
+    def _shows_title_zh(self, group: str) -> bool:
+        known = {g.name: g.title_zh for g in self.settings.groups}
+        return known.get(group, self.settings.title_zh)
 
     def _write(self, digest: Digest, outcome: Outcome) -> tuple[Path, Path]:
         md_path, json_path = write_digest(self.settings.output, digest, render_digest(digest))

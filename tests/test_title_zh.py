@@ -14,7 +14,7 @@ from arxiv_digest.models import Summary
 from arxiv_digest.sources.feed import parse_feed
 from arxiv_digest.summarize.cache import SummaryCache
 from arxiv_digest.summarize.validate import AnswerError, check_title_zh, title_names
-from tests.conftest import CL_DISTILL
+from tests.conftest import CL_DISTILL, MULTI
 from tests.support.fake_llm import FakeLLM
 
 runner = CliRunner()
@@ -126,3 +126,20 @@ def test_a_batch_answer_carries_title_zh_too(llm: FakeLLM, isolated: Path):
     summarize()
     assert len(llm.calls) == 1 and "title_zh" in llm.calls[0].first_user[:300]
     assert all(p["title_zh"] for p in digest(isolated)[1]["papers"])
+
+
+def test_a_healed_paper_of_a_group_without_title_zh_gets_none(llm: FakeLLM, isolated: Path):
+    (isolated / "arxiv-digest.toml").write_text(
+        'title_zh = false\n[[groups]]\nname = "cs.CL"\ntitle = "语言"\ncategories = ["cs.CL"]\n'
+    )
+    title = "Behavioral Variability In LLMs"
+    llm.fault = lambda call: "english" if title in call.first_user else None
+    summarize("-g", "cs.CL", code=1)
+    llm.fault = None  # a later day of another group: the failed paper is asked again, healed
+    result = runner.invoke(app, ["summarize", "--no-enrich", "--feed", str(MULTI), "-c", "cs.LG",
+                                 "--date", "2026-04-28"])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "now summarized; day rewritten" in result.stderr
+    md, data = digest(isolated)
+    assert all(p["status"] == "ok" and p["title_zh"] is None for p in data["papers"])
+    assert "中文标题" not in md
