@@ -190,3 +190,12 @@ def test_each_channel_drops_whole_papers_from_the_end_to_fit(channel: str, limit
         assert len(listed) == 50 and "完整日报" in text  # an e-mail holds them all
     else:
         assert 0 < len(listed) < 50 and "…完整列表" in text and DIGEST_URL_Q in text
+
+
+def test_an_apprise_channel_that_fails_is_named_by_its_scheme_only(hooks: Hooks, isolated: Path):
+    hooks.fail = {"json": 3}  # HTTP 500 three times
+    configure(isolated, hooks.json_url() + "-token-5e6f7a", category="cs.CL")
+    log = " ".join(summarize().split())
+    assert len(hooks.of("json")) == 3
+    assert "push q 2026-04-27 → json:// failed: " in log and "tried again on the next run" in log
+    assert "token-5e6f7a" not in log and "127.0.0.1:" not in log.split("→ json://")[1][:200]

@@ -46,7 +46,7 @@ def send(url: str, brief: Brief) -> None:
         limit = int(getattr(service, "body_maxlen", 0) or 4096)
         body = fit(lambda i, c: markdown(brief, i, c), brief.items, limit)
         kind = apprise.NotifyFormat.MARKDOWN
-    with apprise.LogCapture(level=logging.WARNING) as log:
+    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as log:
         ok = notifier.notify(title=brief.heading, body=body, body_format=kind)
     if not ok:
         lines = [line.strip() for line in log.getvalue().splitlines() if line.strip()]
