@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from arxiv_digest.cli import app
+from arxiv_digest.models import Entry
 from arxiv_digest.site import search
 from arxiv_digest.site.tex import tex_html
 from tests.support.site_fixture import make_output
@@ -153,3 +154,18 @@ def test_a_rebuild_renders_only_what_changed(tmp_path: Path) -> None:
     assert not (tmp_path / "_site" / "2026-04-27" / "cl.html").exists()
     lg = (tmp_path / "_site" / "2026-09-24" / "lg.html").read_text(encoding="utf-8")
     assert "cl.html" not in lg and "首次收录：2026-04-27 [new 001]" in lg
+
+
+@pytest.mark.skipif("title_zh" not in Entry.model_fields, reason="models without title_zh yet")
+def test_title_zh_and_the_overview_are_shown_when_the_json_has_them(tmp_path: Path) -> None:
+    make_output(tmp_path / "output")
+    path = tmp_path / "output" / "2026-04-27" / "ai.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["papers"][0]["title_zh"] = "一个中文标题"
+    data["overview"] = "今天的论文集中在<智能体>评测上。"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert run("site")[0] == 0
+    html = (tmp_path / "_site" / "2026-04-27" / "ai.html").read_text(encoding="utf-8")
+    heading = re.search(r"<h3 id=\"[^\"]+\">.*?</h3>\s*<p class=\"title-en\">", html, re.S)
+    assert heading and "一个中文标题" in heading.group()
+    assert "<h2>今日概览</h2><p>今天的论文集中在&lt;智能体&gt;评测上。</p>" in html
