@@ -81,10 +81,10 @@ def timed_build(output: Path, dest: Path) -> dict[str, float]:
     original = search.index
     start = time.perf_counter()
 
-    def index(work: Path, say: object) -> str:
+    def index(work: Path, *args: object) -> str:
         times["read + render"] = time.perf_counter() - start
         began = time.perf_counter()
-        result = original(work, say)  # type: ignore[arg-type]
+        result = original(work, *args)  # type: ignore[arg-type]
         times["pagefind"] = time.perf_counter() - began
         return result
 

@@ -16,6 +16,7 @@ from arxiv_digest.site.tex import tex_html
 from tests.support.site_fixture import make_output
 
 STATIC = Path(__file__).resolve().parents[1] / "arxiv_digest" / "site" / "static"
+REAL_PAGEFIND = search.pagefind_binary
 KATEX_VERSION = "0.19.1"  # npm package katex, vendored by scripts/vendor-katex.sh
 
 
@@ -169,3 +170,22 @@ def test_title_zh_and_the_overview_are_shown_when_the_json_has_them(tmp_path: Pa
     heading = re.search(r"<h3 id=\"[^\"]+\">.*?</h3>\s*<p class=\"title-en\">", html, re.S)
     assert heading and "一个中文标题" in heading.group()
     assert "<h2>今日概览</h2><p>今天的论文集中在&lt;智能体&gt;评测上。</p>" in html
+
+
+@pytest.mark.skipif(REAL_PAGEFIND() is None, reason="Pagefind not installed (arxiv-digest[site])")
+def test_the_search_index_is_rebuilt_only_for_the_months_that_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "pagefind_binary", REAL_PAGEFIND)
+    make_output(tmp_path / "output")
+    code, out = run("site")
+    assert code == 0 and "3 of 3 monthly indexes built" in out
+    months = json.loads((tmp_path / "_site" / "pagefind" / "months.json").read_text())
+    assert months == ["2026-09", "2026-04", "2025-04"]
+    kept = tmp_path / "_site" / "pagefind" / "2025-04" / "pagefind-entry.json"
+    inode = kept.stat().st_ino
+    path = tmp_path / "output" / "2026-09-24" / "lg.json"
+    path.write_text(path.read_text(encoding="utf-8").replace("本文研究", "本研究"), "utf-8")
+    code, out = run("site")
+    assert code == 0 and "1 of 3 monthly indexes built" in out
+    assert kept.stat().st_ino == inode  # the untouched month's index is the last build's

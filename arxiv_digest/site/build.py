@@ -58,11 +58,16 @@ def build_site(
         if before.usable:
             reuse.link_tree(dest, work)
         after = reuse.Manifest(version=reuse.code_version())
-        papers, rendered = _write_pages(site, work, before if before.usable else None, after)
-        reuse.remove_stale(work, {page.path for page in site.pages})
+        papers, written = _write_pages(site, work, before if before.usable else None, after)
+        rendered = len(written)
+        written |= reuse.remove_stale(work, {page.path for page in site.pages})
         _copy_static(work)
         _copy_feeds(output, work)
-        searched = search.index(work, say) if site.pages else "no digests to search"
+        months = sorted({page.date[:7] for page in site.pages}, reverse=True)
+        changed = {path[:7] for path in written}
+        old = dest if before.usable else None
+        searched = (search.index(work, months, changed, old, say) if site.pages
+                    else "no digests to search")
         reuse.write_manifest(work / MARKER, after, site)
         os.chmod(work, 0o755)  # mkdtemp makes 0700; Pages and local servers need to read it
         _swap(work, dest)
@@ -109,7 +114,7 @@ def environment() -> Environment:
 
 def _write_pages(
     site: Site, work: Path, before: reuse.Manifest | None, after: reuse.Manifest
-) -> tuple[int, int]:
+) -> tuple[int, set[str]]:
     """Every page; a day's group page is rendered only when its JSON or what it links to
     (neighbouring days, the other groups, 首次收录 targets) changed since the last build."""
     env = environment()
@@ -118,7 +123,8 @@ def _write_pages(
     known = {page.href for page in site.pages}
     days = site.days()
     dates = [date for date, _ in days]
-    papers = rendered = 0
+    papers = 0
+    written: set[str] = set()
     by_group: dict[str, list[str]] = {}
     for date, pages in days:
         for page in pages:
@@ -150,11 +156,11 @@ def _write_pages(
                 newer=context["newer"], older=context["older"],
                 sections=sections_view(page, known), top=recommended(page)))
             page.loaded = None  # a year of digests is not kept in memory
-            rendered += 1
+            written.add(page.path)
     _write(work / "index.html", env.get_template("index.html").render(
         root="", days=days, months=calendar(dates)))
     _write(work / "starred.html", env.get_template("starred.html").render(root=""))
-    return papers, rendered
+    return papers, written
 
 
 def _write(path: Path, text: str) -> None:

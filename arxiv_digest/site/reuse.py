@@ -77,14 +77,17 @@ def link_tree(old: Path, work: Path) -> None:
                 shutil.copy2(page, work / day.name / page.name)
 
 
-def remove_stale(work: Path, hrefs: set[str]) -> None:
-    """Pages whose digest is gone, and day folders left empty."""
+def remove_stale(work: Path, hrefs: set[str]) -> set[str]:
+    """Pages whose digest is gone, and day folders left empty; the pages removed."""
+    removed: set[str] = set()
     for day in work.iterdir():
         if not (day.is_dir() and len(day.name) == 10 and day.name[4] == "-"):
             continue
         for page in day.glob("*.html"):
             if page.name != "index.html" and f"{day.name}/{page.name}" not in hrefs:
                 page.unlink()
+                removed.add(f"{day.name}/{page.name}")
         if [p.name for p in day.iterdir()] in ([], ["index.html"]):
             with contextlib.suppress(OSError):
                 shutil.rmtree(day)
+    return removed

@@ -361,11 +361,22 @@
   /* -- search (Pagefind, loaded on first use) ------------------------------------------------ */
   var pagefind = null;
   function loadPagefind() {
+    /* one index per month (newest first in months.json); the newest is loaded, the rest merged */
     if (!pagefind) {
       var base = new URL(root, location.href);
-      pagefind = import(new URL("pagefind/pagefind.js", base).href).then(function (pf) {
-        return pf.options({ baseUrl: base.pathname }).then(function () { return pf; });
+      var options = { baseUrl: base.pathname };
+      pagefind = fetch(new URL("pagefind/months.json", base).href).then(function (r) {
+        if (!r.ok) throw new Error("no search index");
+        return r.json();
+      }).then(function (months) {
+        var bundle = function (m) { return new URL("pagefind/" + m + "/", base).pathname; };
+        return import(bundle(months[0]) + "pagefind.js").then(function (pf) {
+          return pf.options(options).then(function () {
+            return Promise.all(months.slice(1).map(function (m) { return pf.mergeIndex(bundle(m), options); }));
+          }).then(function () { return pf; });
+        });
       });
+      pagefind.catch(function () { pagefind = null; });
     }
     return pagefind;
   }
