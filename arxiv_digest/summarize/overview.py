@@ -88,8 +88,9 @@ def pick(entries: list[Entry]) -> list[Entry]:
     done = [e for e in entries if e.status == "ok" and e.summary]
     if len(done) <= MAX_PAPERS:
         return done
-    ranked = sorted(done, key=lambda e: -(e.score or 0))[:MAX_PAPERS]  # stable among equals
-    return [e for e in done if e in ranked]
+    ranked = sorted(range(len(done)), key=lambda i: -(done[i].score or 0))  # stable
+    keep = set(ranked[:MAX_PAPERS])  # positions: comparing entries would compare every field
+    return [e for i, e in enumerate(done) if i in keep]
 
 
 def messages(prompt: str, ask: DayAsk) -> list[dict[str, str]]:
@@ -140,7 +141,7 @@ class Overviews:
         found: dict[str, str | None] = {}
         todo = []
         for ask in asks:
-            if not pick(ask.entries):
+            if not any(e.status == "ok" and e.summary for e in ask.entries):
                 found[ask.name] = None
             elif (cached := self.cache.get_overview(self.key(ask))) is not None:
                 found[ask.name] = cached
