@@ -75,6 +75,55 @@ def test_qwen3_is_asked_not_to_think_and_a_refused_switch_is_dropped_once(llm: F
     assert "the endpoint refused a parameter: enable_thinking dropped" in result.stderr
 
 
+def qwen3_local(llm: FakeLLM) -> FakeLLM:
+    """vLLM, SGLang or llama.cpp's server with a Qwen3 model: the chat template thinks unless
+    told through chat_template_kwargs (600 tokens: past our 512 bound)."""
+    llm.models = ["Qwen/Qwen3-8B"]
+    llm.template_thinks = 600
+    return llm
+
+
+def test_qwen3_on_a_local_server_is_told_through_its_chat_template(llm: FakeLLM, isolated):
+    qwen3_local(llm)
+    result = summarize()
+    assert result.exit_code == 0, result.stderr
+    assert all(c.body["chat_template_kwargs"] == {"enable_thinking": False} for c in llm.calls)
+    assert all(c.body["enable_thinking"] is False for c in llm.calls)  # a proxy to DashScope
+    assert len(llm.calls) == 4  # one request per paper: no answer cut, none asked twice
+    assert "hit max_tokens" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("extra_body", "sent"),
+    [  # the user's [extra_body] wins, key by key inside chat_template_kwargs
+        ("chat_template_kwargs = {enable_thinking = true}", {"enable_thinking": True}),
+        ("enable_thinking = true", {"enable_thinking": True}),  # meant for every server
+        ("chat_template_kwargs = {custom = 1}", {"enable_thinking": False, "custom": 1}),
+    ],
+)
+def test_extra_body_wins_over_the_template_switch(llm: FakeLLM, isolated, extra_body, sent):
+    qwen3_local(llm)
+    (isolated / "arxiv-digest.toml").write_text(f"[extra_body]\n{extra_body}\n")
+    result = summarize()
+    assert result.exit_code == 0, result.stderr
+    assert all(c.body["chat_template_kwargs"] == sent for c in llm.calls)
+    thinks = sent["enable_thinking"]
+    assert ("answers hit max_tokens=512" in result.stderr) is thinks  # cut, asked again
+
+
+def test_a_refused_chat_template_kwargs_is_dropped_and_enable_thinking_kept(
+    llm: FakeLLM, isolated
+):
+    llm.refuse_fields = ("chat_template_kwargs",)  # a proxy to a strict upstream, as new-api's
+    result = summarize("--model", "qwen3-8b", "--concurrency", "1")
+    assert result.exit_code == 0, result.stderr
+    first, *rest = llm.calls
+    assert first.status == 400 and "chat_template_kwargs" in first.body
+    assert [("chat_template_kwargs" in c.body) for c in rest] == [False] * 4
+    assert all(c.body["enable_thinking"] is False and c.status == 200 for c in rest)
+    assert "the endpoint refused a parameter: chat_template_kwargs dropped" in result.stderr
+
+
 def test_pinned_retired_model_is_a_setup_error_before_any_request(llm: FakeLLM, isolated):
     deepseek(llm)
     result = summarize("--model", "deepseek-chat", feed=QUANT_PH)
@@ -226,9 +275,13 @@ def test_request_shape_follows_the_host_and_the_users_settings(monkeypatch):
     settings, _ = choice_for(
         "https://dashscope.aliyuncs.com/compatible-mode/v1", [], monkeypatch, "qwen3-235b-a22b"
     )
-    assert request_shape(settings).thinking_off == {"enable_thinking": False}
+    assert request_shape(settings).thinking_off == {"enable_thinking": False}  # DashScope's
     settings.model = "qwen3-235b-a22b-thinking-2507"  # thinking-only: never sent the switch
     assert request_shape(settings).thinking_off == {}
+    settings, _ = choice_for("http://127.0.0.1:8000/v1", [], monkeypatch, "qwen3-235b-a22b")
+    assert request_shape(settings).thinking_off == {  # vLLM's, SGLang's, llama.cpp's too
+        "enable_thinking": False, "chat_template_kwargs": {"enable_thinking": False}
+    }  # fmt: skip
 
 
 def test_a_model_id_from_the_list_prints_on_one_line(llm: FakeLLM, isolated):

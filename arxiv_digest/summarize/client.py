@@ -30,7 +30,7 @@ from arxiv_digest.errors import EndpointDownError, LLMError, SetupError
 from arxiv_digest.retrying import retry_after_seconds, wait_retry_after
 from arxiv_digest.summarize import providers
 from arxiv_digest.summarize.limiter import ConcurrencyGate, RequestPacer, TokenBucket
-from arxiv_digest.summarize.provider_facts import provider_for, thinking_params
+from arxiv_digest.summarize.provider_facts import provider_for, thinking_params, with_users
 
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 QUIRK_SWITCHES = 4  # a request may change shape this often before it counts as failed
@@ -216,7 +216,7 @@ class LLMClient:
             kwargs["temperature"] = self.settings.temperature
         if self.shape.json_mode:
             kwargs["response_format"] = {"type": "json_object"}
-        extra = {**self.shape.thinking_off, **self.settings.extra_body}  # the user's wins
+        extra = with_users(self.shape.thinking_off, self.settings.extra_body)  # the user's wins
         if extra:
             kwargs["extra_body"] = extra
         return kwargs
@@ -234,12 +234,15 @@ class LLMClient:
                 self.shape.temperature = False
                 self.shape.switched.append("temperature dropped")
             return True
-        if verdict.kind == "thinking":
-            ours = set(sent.get("extra_body") or {}) - set(self.settings.extra_body)
-            if self.shape.thinking_off:
-                self.shape.switched.append(f"{', '.join(self.shape.thinking_off)} dropped")
-                self.shape.thinking_off = {}
-            return bool(ours)  # the user's own [extra_body] is theirs to fix
+        if verdict.kind == "thinking":  # drop only the refused field: another may still work
+            if verdict.field in self.settings.extra_body:
+                return False  # the user's own [extra_body] is theirs to fix
+            if verdict.field in self.shape.thinking_off:
+                self.shape.switched.append(f"{verdict.field} dropped")
+                self.shape.thinking_off = {
+                    k: v for k, v in self.shape.thinking_off.items() if k != verdict.field
+                }
+            return True
         if verdict.kind == "response_format":
             if self.shape.json_mode:
                 self.shape.json_mode = False  # ask without it, parse JSON out of the text

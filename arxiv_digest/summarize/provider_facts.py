@@ -144,16 +144,42 @@ def provider_for(base_url: str | None) -> Provider | None:
     return None
 
 
+# Switches that are chat-template variables where the model runs on one's own server: vLLM,
+# SGLang and llama.cpp's server read Qwen3's enable_thinking only inside chat_template_kwargs and
+# ignore it at the top level, where DashScope and SiliconFlow read it (checked 2026-11-27:
+# docs.vllm.ai features/reasoning_outputs, SGLang docs backend/openai_api_completions, llama.cpp
+# tools/server/README.md). An unknown host may be either kind, so it is sent both.
+TEMPLATE_VARS = ("enable_thinking",)
+
+
 def thinking_params(base_url: str | None, model: str) -> dict[str, Any]:
     """The fields that keep this model from thinking: by the host's provider, or, behind a proxy
-    or on a local server, by the provider whose model names it matches."""
+    or on a local server, by the provider whose model names it matches, also in the form a local
+    server's chat template reads."""
     provider = provider_for(base_url)
     if provider is not None:
         return provider.thinking_params(model)
     for provider in PROVIDERS:
-        if provider.thinking_params(model):
-            return provider.thinking_params(model)
+        found = provider.thinking_params(model)
+        if found:
+            template = {k: v for k, v in found.items() if k in TEMPLATE_VARS}
+            return {**found, "chat_template_kwargs": template} if template else found
     return {}
+
+
+def with_users(ours: dict[str, Any], users: dict[str, Any]) -> dict[str, Any]:
+    """The request's extra fields: the user's [extra_body] over our switch. Their top-level
+    enable_thinking also sets our template's (they meant every server), and a chat_template_kwargs
+    of theirs is merged into ours key by key (setting another variable keeps thinking off)."""
+    merged = {**ours, **users}
+    template = ours.get("chat_template_kwargs")
+    if isinstance(template, dict):
+        template = {**template, **{k: users[k] for k in TEMPLATE_VARS if k in users}}
+        theirs = users.get("chat_template_kwargs", {})
+        merged["chat_template_kwargs"] = (
+            {**template, **theirs} if isinstance(theirs, dict) else theirs
+        )
+    return merged
 
 
 def default_model(base_url: str | None) -> str:

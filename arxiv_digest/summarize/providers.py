@@ -28,6 +28,7 @@ class Verdict:
     kind: Kind
     fix: str = ""
     known: bool = True  # False: a refusal no rule recognises (the first wave's sameness decides)
+    field: str = ""  # "thinking": the refused field of the thinking switch
 
 
 _MODEL_MISSING = re.compile(
@@ -103,7 +104,7 @@ def classify(status: int, body: Any, sent: dict[str, Any]) -> Verdict:
     # a 4xx about the request's shape: the same for every paper
     quirk = _quirk(text, param, sent)
     if quirk is not None:
-        return Verdict(quirk)
+        return Verdict(quirk, field=_thinking_field(text, param, sent))
     if _PAPER.search(text):
         return Verdict("paper")
     if _KEY_PROBLEM.search(text):
@@ -137,10 +138,8 @@ def _quirk(text: str, param: str, sent: dict[str, Any]) -> Kind | None:
     lowered = text.lower()
     if not _UNSUPPORTED.search(text) and "instead" not in lowered and "invalid" not in lowered:
         return None
-    extra = sent.get("extra_body") or {}
-    for key in ("thinking", "enable_thinking", "reasoning_effort"):
-        if key in extra and (key in param or key in lowered):
-            return "thinking"
+    if _thinking_field(text, param, sent):
+        return "thinking"
     if "max_tokens" in sent and ("max_tokens" in param or "'max_tokens'" in lowered
                                  or "max_completion_tokens" in lowered):
         return "token_param"
@@ -152,6 +151,17 @@ def _quirk(text: str, param: str, sent: dict[str, Any]) -> Kind | None:
     ):
         return "response_format"
     return None
+
+
+# a thinking switch's fields; chat_template_kwargs first: a refusal of it may name its inner
+# enable_thinking too ("chat_template_kwargs.enable_thinking: extra inputs are not permitted")
+_THINKING_FIELDS = ("chat_template_kwargs", "thinking", "enable_thinking", "reasoning_effort")
+
+
+def _thinking_field(text: str, param: str, sent: dict[str, Any]) -> str:
+    """The field of a thinking switch this request sent that the refusal names ("" if none)."""
+    extra, lowered = sent.get("extra_body") or {}, text.lower()
+    return next((k for k in _THINKING_FIELDS if k in extra and (k in param or k in lowered)), "")
 
 
 def redact(text: str, secret: str) -> str:

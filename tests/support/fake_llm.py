@@ -137,6 +137,9 @@ class FakeLLM:
     models: list[str | dict[str, Any]] | None = None
     strict_models: bool = False  # DeepSeek: a model not listed is refused with its 400
     thinks_by_default: int | None = None  # DeepSeek V4: thinks this long unless disabled
+    # vLLM, SGLang, llama.cpp serving Qwen3: thinks this long unless the chat template is told
+    # chat_template_kwargs.enable_thinking = false (a top-level enable_thinking is ignored)
+    template_thinks: int | None = None
     refuse_fields: tuple[str, ...] = ()  # request fields refused as OpenAI refuses unknown ones
 
     def __post_init__(self) -> None:
@@ -392,6 +395,9 @@ class FakeLLM:
         thinks = self.reasoning_tokens
         if self.thinks_by_default and call.body.get("thinking") != {"type": "disabled"}:
             thinks = self.thinks_by_default
+        template = call.body.get("chat_template_kwargs") or {}
+        if self.template_thinks and template.get("enable_thinking", True) is not False:
+            thinks = self.template_thinks
         if thinks is not None:
             thought = "让我想想这篇论文。" * max(1, thinks // 10)
             if budget < thinks + 80:  # thought away the whole budget
