@@ -11,12 +11,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from arxiv_digest import __version__
 from arxiv_digest.categories import matching
 from arxiv_digest.config import load_settings
 from arxiv_digest.errors import DigestError, InputError
+from arxiv_digest.lines import echo, say
 from arxiv_digest.pipeline import Pipeline, Request
 from arxiv_digest.render.index import write_index
 from arxiv_digest.render.markdown import render_digest
@@ -35,7 +35,7 @@ console = Console(stderr=True, highlight=False, soft_wrap=True)  # a log line st
 
 
 def fail(exc: DigestError) -> typer.Exit:
-    console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+    say(console, str(exc), "red", "error:")
     return typer.Exit(exc.exit_code)
 
 
@@ -133,7 +133,7 @@ def summarize(
             pipeline = Pipeline(settings, console)
             report.code = pipeline.run(request).exit_code
         for line in failure_lines(pipeline.outcome.failed):
-            console.print(line, markup=False)
+            say(console, line)
     except DigestError as exc:
         report.code, report.error = exc.exit_code, str(exc)
         fail(exc)
@@ -142,7 +142,7 @@ def summarize(
         what = f"{done} of {total} summarized and cached" if total else "nothing summarized yet"
         report.error = f"interrupted: {what}; run again to finish"
         report.code = 143 if isinstance(exc, Terminated) else 130
-        console.print(report.error, markup=False)
+        say(console, report.error)
     if pipeline is not None:
         report.outcome = pipeline.outcome
         report.stats_line, report.advice = pipeline.llm_report()
@@ -160,8 +160,8 @@ def doctor(
     """Check the setup end to end: config, key, arXiv, endpoint, model, JSON mode, one paper."""
     from arxiv_digest.doctor import Doctor
 
-    healthy = Doctor(config, lambda check: typer.echo(check.line())).run()
-    typer.echo("all checks passed" if healthy else "some checks failed: see the ✗ lines")
+    healthy = Doctor(config, lambda check: echo(check.line())).run()
+    echo("all checks passed" if healthy else "some checks failed: see the ✗ lines")
     raise typer.Exit(0 if healthy else 1)
 
 
@@ -195,7 +195,7 @@ def render(
             except (OSError, ValueError, KeyError) as exc:
                 raise InputError(f"{path}: not a digest JSON ({exc})") from None
             atomic_write(path.with_suffix(".md"), render_digest(digest))
-            console.print(f"rendered {path.with_suffix('.md')}")
+            say(console, f"rendered {path.with_suffix('.md')}")
         write_index(output)
     except DigestError as exc:
         raise fail(exc) from None
@@ -205,7 +205,7 @@ def render(
 def index(output: OutputOption = Path("output")) -> None:
     """Rebuild output/README.md, the index of days, from what is on disk."""
     try:
-        console.print(f"wrote {write_index(output)}")
+        say(console, f"wrote {write_index(output)}")
     except DigestError as exc:
         raise fail(exc) from None
 
@@ -242,13 +242,13 @@ def cache_stats(config: Annotated[Path | None, typer.Option("--config")] = None)
         cache.close()
     except DigestError as exc:
         raise fail(exc) from None
-    typer.echo(
+    echo(
         f"cache {stats.path}: {stats.summaries} summaries, {stats.calls} calls, "
         f"{stats.prompt_tokens} prompt / {stats.completion_tokens} completion tokens, "
         f"{stats.failures} papers failing"
     )
     for reason, count in reasons:
-        typer.echo(f"  {count:>5} failing: {reason}")
+        echo(f"  {count:>5} failing: {reason}")
 
 
 @app.command()
@@ -258,10 +258,10 @@ def categories(
     """The arXiv categories and the Chinese names used for ad-hoc -c groups."""
     found = matching(prefix)
     if not found:
-        console.print(f"no arXiv category starts with {prefix!r}", markup=False)
+        say(console, f"no arXiv category starts with {prefix!r}")
         raise typer.Exit(1)
     for code, name in found.items():
-        typer.echo(f"{code:20} {name}")
+        echo(f"{code:20} {name}")
 
 
 def show_version(value: bool) -> None:

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.markup import escape
 
 from arxiv_digest.annotate import Annotator
 from arxiv_digest.categories import group_title, validate_categories
 from arxiv_digest.config import Settings, placeholder_key
 from arxiv_digest.errors import ApiError, ConfigError, FetchError, InputError
+from arxiv_digest.lines import say
 from arxiv_digest.models import Ask, Digest, Entry, Group, Listing, Paper
 from arxiv_digest.publish import Sent, publish
 from arxiv_digest.render.feed import write_feeds
@@ -185,7 +185,10 @@ class Pipeline:
         return outcome
 
     def _say(self, text: str) -> None:
-        self.console.print(f"[yellow]{escape(text)}[/]", soft_wrap=True)
+        self._print(text, "yellow")
+
+    def _print(self, text: str, style: str = "", label: str = "") -> None:
+        say(self.console, text, style, label)
 
     def llm_report(self) -> tuple[str, list[str]]:
         """The end-of-run LLM line and advice, once papers were asked ("" when none were); a
@@ -217,7 +220,7 @@ class Pipeline:
             try:
                 jobs.append(self._job(group, feed))
             except FetchError as exc:
-                self.console.print(f"[red]error:[/] {escape(str(exc))}; the other groups go on")
+                self._print(f"{exc}; the other groups go on", "red", "error:")
                 outcome.unreachable.append(f"{group.name}: {exc}")
         jobs = [job for job in jobs if self._worth_publishing(job, request)]
         sick = self._failed_days(jobs, request) if self.summarizer is not None else []
@@ -238,7 +241,7 @@ class Pipeline:
         for digest in digests:
             md_path, _ = self._write(digest, outcome)
             stats = digest.stats
-            self.console.print(
+            self._print(
                 f"{digest.group.name}: {stats['new']} new, {stats['replaced']} replaced → "
                 f"{md_path}"
             )
@@ -251,7 +254,7 @@ class Pipeline:
             if fixed:
                 self._write(healed, outcome)
                 outcome.healed.append((healed, fixed))
-                self.console.print(
+                self._print(
                     f"{healed.group.name} {healed.date}: {fixed} papers that had failed now "
                     "summarized; day rewritten"
                 )
@@ -298,9 +301,9 @@ class Pipeline:
         prompts = Prompts.load(find_prompts_dir(self.settings.prompts_dir))
         cache = SummaryCache(self.settings.cache)
         if cache.moved_aside is not None:
-            self.console.print(
-                f"[yellow]warning:[/] the summary cache {escape(str(cache.path))} was not a "
-                f"database; moved it to {escape(str(cache.moved_aside))} and started a new one"
+            self._print(
+                f"the summary cache {cache.path} was not a database; moved it to "
+                f"{cache.moved_aside} and started a new one", "yellow", "warning:"
             )
         self.choice = decide(self.settings, cache)  # GET /models at most once a day
         for warning in self.choice.warnings:
@@ -314,16 +317,16 @@ class Pipeline:
         else:
             listing = feed
         for note in listing.skipped:
-            self.console.print(f"[yellow]warning:[/] skipped {escape(note)}", soft_wrap=True)
+            self._print(f"skipped {note}", "yellow", "warning:")
         for note in listing.clipped:
-            self.console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
+            self._print(note, "yellow", "warning:")
         return Job(group=group, listing=listing, papers=select(listing.papers, group))
 
     def _worth_publishing(self, job: Job, request: Request) -> bool:
         date = request.date or job.date
         if not job.papers:
             why = "no announcements" if not job.listing.papers else "no papers match the keywords"
-            self.console.print(f"{why} for {job.group.name} on {date}: nothing written")
+            self._print(f"{why} for {job.group.name} on {date}: nothing written")
             return False
         if request.force:
             return True
@@ -331,7 +334,7 @@ class Pipeline:
         if previous is not None and {e.paper.versioned_id for e in previous.entries} == {
             p.versioned_id for p in job.papers
         }:
-            self.console.print(
+            self._print(
                 f"{job.group.name}: this announcement was already published on "
                 f"{previous.date} (arXiv served a stale feed?); nothing written, "
                 "--force to override"
@@ -344,15 +347,14 @@ class Pipeline:
         ids = [paper.id for job in jobs for paper in job.papers]
         batches = -(-len(set(ids)) // api.batch_size)
         if batches > 1:
-            self.console.print(
+            self._print(
                 f"fetching comments for {len(set(ids))} papers from the export API "
-                f"({batches} requests, {api.interval:g} s apart as arXiv asks)",
-                markup=False,
+                f"({batches} requests, {api.interval:g} s apart as arXiv asks)"
             )
         try:
             metadata = api.lookup(ids)
         except ApiError as exc:
-            self.console.print(f"[yellow]warning:[/] {exc}; the digest goes on without 备注")
+            self._print(f"{exc}; the digest goes on without 备注", "yellow", "warning:")
             return
         for note in clipped(metadata):
             self.console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
@@ -369,7 +371,7 @@ class Pipeline:
             return {a.slot: Entry(paper=a.paper, status="skipped") for a in asks}
         entries = self.summarizer.run(asks)
         stats = self.summarizer.stats
-        self.console.print(stats.line(self.settings), soft_wrap=True)
+        self._print(stats.line(self.settings))
         for note in stats.advice(self.settings):
-            self.console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
+            self._print(note, "yellow", "note:")
         return entries

@@ -34,6 +34,36 @@ def clean(text: str) -> str:
     return _INVISIBLE.sub("", text)
 
 
+# GitHub Actions reads a log line as a workflow command when it starts with "::" after leading
+# whitespace (the runner's ActionCommand.TryParseV2 trims first), or when "##[" appears anywhere in
+# it (the legacy TryParse): ::add-mask::, ::stop-commands:: (which silences every later
+# annotation), ##[error]. Checked in actions/runner src/Runner.Common/ActionCommand.cs, 2026-11-27.
+_COMMAND_START = re.compile(r"(^|\s)::")
+_LEGACY_COMMAND = re.compile(r"##(?=\[)")
+
+
+def one_line(text: str) -> str:
+    """Clean text with its whitespace runs (line breaks and Unicode separators included) folded
+    into single spaces."""
+    return " ".join(clean(text).split())
+
+
+def printable(text: str) -> str:
+    """Untrusted text as it may appear in anything printed (stderr, stdout, a log, a failure
+    reason kept in JSON): one line, and never a workflow command. Every print path routes text
+    it did not write itself through here.
+
+    "::" at the start or after a space becomes ": :" (a line wrapped at that space would start
+    with it), "##[" becomes "# #[", so the runner finds no command while a reader still can.
+    """
+    line = one_line(text)
+    if "::" in line:
+        line = _COMMAND_START.sub(r"\1: :", line)
+    if "##" in line:
+        line = _LEGACY_COMMAND.sub("# #", line)
+    return line
+
+
 def clip(text: str, limit: int) -> tuple[str, bool]:
     """At most ``limit`` characters, cut at a space where one is near, marked with …."""
     if len(text) <= limit:

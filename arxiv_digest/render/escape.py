@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from arxiv_digest.untrusted import clean
+from arxiv_digest.untrusted import one_line
 
 # Characters that could turn text into formatting, links, HTML, tables or math on GitHub.
 # Angle brackets become entities, not \< \>: an autolinker that takes a URL's trailing
@@ -22,11 +22,6 @@ AUTOLINK = re.compile(
     r"(?:[a-z][a-z0-9+.-]*://|www\.)[!-~]*|[A-Za-z0-9.+_-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+",
     re.IGNORECASE,
 )
-
-
-def one_line(text: str) -> str:
-    """Clean text with its whitespace runs (newlines included) folded into single spaces."""
-    return " ".join(clean(text).split())
 
 
 def escape(text: str) -> str:

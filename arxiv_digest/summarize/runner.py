@@ -129,7 +129,7 @@ class Summarizer:
         self.settings = settings
         self.prompts = prompts
         self.cache = cache
-        self.console = console or Console(stderr=True)
+        self.console = console or Console(stderr=True, soft_wrap=True)
         self.limits = Limits(
             settings.summary_min_chars,
             settings.summary_max_chars,
@@ -244,6 +244,7 @@ class Summarizer:
                 summary = read_answer(completion.text, self.limits, judged, paper.title, True)
         except (LLMError, AnswerError) as exc:
             reason = str(exc) if isinstance(exc, LLMError) else f"answer rejected: {exc}"
+            reason = printable(reason)  # kept in JSON and the cache, printed by later runs
             self.cache.record_failure(key, paper.id, reason)
             return Entry(paper=paper, status="failed", error=reason)
         return self._keep(ask, summary)

@@ -167,6 +167,8 @@ def clean_summary(text: str) -> str:
 
 
 def clean_tag(tag: str) -> str:
+    """A tag is one line: a line break in it would reach logs and the digest's one-line fields."""
+    tag = " ".join(tag.split())
     return tag.replace("*", "").replace("#", "").strip().strip("\"'“”「」[]【】")
 
 

@@ -1,0 +1,100 @@
+"""Printed lines are read by GitHub Actions: text we did not write never becomes a command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from arxiv_digest.cli import app
+from arxiv_digest.untrusted import printable
+from tests.conftest import API_ERROR, MULTI, QUANT_PH
+from tests.support.fake_llm import Call, FakeLLM, good_summary
+from tests.support.http_server import Reply, ScriptedServer
+
+runner = CliRunner()
+# what the runner obeys: "::" first after leading whitespace, or "##[" anywhere in a line
+INJECTED = "x\n::stop-commands::pwned\r\n  ::add-mask::secret\u2028::error::y ##[error]z"
+
+
+def commands(text: str) -> list[str]:
+    """Lines the runner would take as workflow commands (split wherever it could be split)."""
+    lines = text.replace("\r", "\n").split("\n") + text.splitlines()
+    return [line for line in lines if line.lstrip().startswith("::") or "##[" in line]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [INJECTED, "::error::x", "\u3000::error::x", "a\x85::warning::b", "std::vector ##[group]g"],
+)
+def test_printable_is_one_line_that_is_no_command(text: str):
+    line = printable(text)
+    assert "\n" not in line and "\r" not in line and line == " ".join(line.split())
+    assert commands(line) == [] and commands("  " + line) == []
+    assert commands(line.replace(" ", "\n")) == []  # wrapped at any space, still none
+
+
+class HostileTags(FakeLLM):
+    """Tags with line breaks and commands in them: the long one is refused (its tag is echoed in
+    the failure reason), the short one passes the checks."""
+
+    def content(self, call: Call, mode: str) -> str:
+        if "Drift" in call.title:  # one paper fails with the tag in its reason
+            tags = ["中文" + INJECTED]
+        else:
+            tags = ["中\n::error::x"]
+        return json.dumps({"tags": tags, "summary": good_summary(call.title)}, ensure_ascii=False)
+
+
+@pytest.fixture
+def hostile(monkeypatch: pytest.MonkeyPatch, llm: FakeLLM) -> Any:
+    fake = HostileTags().start()
+    monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+    yield fake
+    fake.stop()
+
+
+def test_a_tag_never_brings_a_command_to_stderr_json_or_cache_stats(hostile: FakeLLM):
+    result = runner.invoke(app, ["summarize", "--feed", str(MULTI), "--no-enrich"])
+    assert result.exit_code == 1, result.stderr
+    assert "failed" in result.stderr and commands(result.stdout + result.stderr) == []
+    data = json.loads(next(Path("output").glob("*/*.json")).read_text())
+    failed = [p for p in data["papers"] if p["status"] == "failed"]
+    kept = [p for p in data["papers"] if p["status"] == "ok"]
+    assert failed and kept
+    for paper in failed:
+        assert paper["error"] == printable(paper["error"])
+    for paper in kept:
+        assert all(tag == " ".join(tag.split()) for tag in paper["tags"])  # no line break
+    stats = runner.invoke(app, ["cache-stats"])
+    assert "failing" in stats.stdout and commands(stats.stdout + stats.stderr) == []
+
+
+def test_doctor_prints_no_command_from_model_ids_or_tags(
+    hostile: FakeLLM, server: ScriptedServer, isolated: Path, monkeypatch
+):
+    server.route("/rss/quant-ph", Reply(body=QUANT_PH.read_bytes()))
+    server.route("/api/query", Reply(body=b"not xml", status=500))
+    monkeypatch.setenv("ARXIV_DIGEST_RSS_URL", server.url + "/rss")
+    monkeypatch.setenv("ARXIV_DIGEST_API_URL", server.url + "/api/query")
+    monkeypatch.setenv("ARXIV_DIGEST_MODEL", "m")
+    hostile.models = [f"model{i}{INJECTED}" for i in range(3)]
+    result = runner.invoke(app, ["doctor"])
+    assert "model0" in result.stdout and "标签" in result.stdout
+    assert commands(result.stdout + result.stderr) == []
+
+
+def test_an_atom_error_served_as_the_feed_prints_no_command(
+    server: ScriptedServer, monkeypatch
+):
+    body = API_ERROR.read_bytes().replace(
+        b"incorrect id format for 1234.12345", INJECTED.encode().replace(b"\r", b"")
+    )
+    server.route("/rss/quant-ph", Reply(body=body))
+    monkeypatch.setenv("ARXIV_DIGEST_RSS_URL", server.url + "/rss")
+    result = runner.invoke(app, ["summarize", "-c", "quant-ph", "--no-llm", "--no-enrich"])
+    assert result.exit_code == 2 and "arXiv API error" in result.stderr
+    assert commands(result.stdout + result.stderr) == []
