@@ -11,7 +11,7 @@ from collections.abc import Callable
 from types import TracebackType
 
 from arxiv_digest.config import Settings
-from arxiv_digest.errors import ApiError
+from arxiv_digest.errors import ApiError, StorageError
 from arxiv_digest.history import History
 from arxiv_digest.models import Entry, Group, Paper, Seed
 from arxiv_digest.rank import fts5_available, rank
@@ -40,7 +40,7 @@ class Annotator:
     def __enter__(self) -> Annotator:
         try:
             self.history = History(self.settings.cache, self.settings.output)
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, OSError, StorageError) as exc:
             self._say(f"warning: cannot read the index of earlier digests ({exc}); no 首次收录")
         return self
 
@@ -90,7 +90,7 @@ class Annotator:
 
         try:
             return load_seeds(group.seeds, self.settings.cache, api, warn)
-        except (sqlite3.Error, OSError) as exc:  # like the history index: an extra only
+        except (sqlite3.Error, OSError, StorageError) as exc:  # like the history index
             warn(f"cannot use the seed table in {self.settings.cache} ({exc}); "
                  f"ranking without seeds {', '.join(group.seeds)} this time")  # fmt: skip
             return []

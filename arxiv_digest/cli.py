@@ -21,7 +21,7 @@ from arxiv_digest.pipeline import Pipeline, Request
 from arxiv_digest.render.index import write_index
 from arxiv_digest.render.markdown import render_digest
 from arxiv_digest.report import RunReport, failure_lines, write_job_summary
-from arxiv_digest.storage import atomic_write, load_digest
+from arxiv_digest.storage import atomic_write, check_output, try_load
 from arxiv_digest.summarize.cache import SummaryCache
 
 app = typer.Typer(
@@ -165,6 +165,10 @@ def doctor(
     raise typer.Exit(0 if healthy else 1)
 
 
+def warn(text: str) -> None:
+    say(console, text, "yellow", "warning:")
+
+
 OutputOption = Annotated[Path, typer.Option("-o", "--output", help="The output folder.")]
 
 
@@ -189,23 +193,27 @@ def render(
                                   f"(there: {there})"))
         paths = [p for p in paths if p.stem in group]
     try:
+        check_output(output, folder)
+        rendered = 0
         for path in paths:
-            try:
-                digest = load_digest(path)
-            except (OSError, ValueError, KeyError) as exc:
-                raise InputError(f"{path}: not a digest JSON ({exc})") from None
+            digest = try_load(path, warn)  # not ours, or damaged: named, and left alone
+            if digest is None:
+                continue
             atomic_write(path.with_suffix(".md"), render_digest(digest))
             say(console, f"rendered {path.with_suffix('.md')}")
-        write_index(output)
+            rendered += 1
+        write_index(output, warn)
     except DigestError as exc:
         raise fail(exc) from None
+    if rendered < len(paths):
+        raise typer.Exit(InputError.exit_code)
 
 
 @app.command()
 def index(output: OutputOption = Path("output")) -> None:
     """Rebuild output/README.md, the index of days, from what is on disk."""
     try:
-        say(console, f"wrote {write_index(output)}")
+        say(console, f"wrote {write_index(output, warn)}")
     except DigestError as exc:
         raise fail(exc) from None
 

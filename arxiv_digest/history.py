@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import get_args
 
 from arxiv_digest.models import FirstSeen, Paper, Section
-from arxiv_digest.storage import day_dirs, load_digest, safe_name
+from arxiv_digest.storage import check_db_file, day_dirs, load_digest, safe_name
 
 SECTIONS: tuple[Section, ...] = get_args(Section)  # "new", "replaced": the digest's order
 
@@ -43,6 +43,7 @@ def abstract_hash(text: str) -> str:
 
 class History:
     def __init__(self, path: Path, output: Path) -> None:
+        check_db_file(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=10)
         self.db.executescript(SCHEMA)
@@ -101,10 +102,13 @@ class History:
         if row is None:
             return None
         date, group, section, number, digest = row
-        return FirstSeen(
-            date=dt.date.fromisoformat(date), group=group, section=section, number=number,
-            abstract_changed=digest != abstract_hash(paper.abstract),
-        )  # fmt: skip
+        try:  # the index is a file anyone could edit: a row becomes a link only if it is ours
+            return FirstSeen(
+                date=dt.date.fromisoformat(date), group=group, section=section, number=number,
+                abstract_changed=digest != abstract_hash(paper.abstract),
+            )  # fmt: skip
+        except (ValueError, TypeError):
+            return None
 
     def close(self) -> None:
         self.db.close()

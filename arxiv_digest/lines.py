@@ -15,7 +15,7 @@ from arxiv_digest.untrusted import printable
 
 def say(console: Console, text: str, style: str = "", label: str = "") -> None:
     """One line on ``console``; markup only from ``style`` and ``label``, never from ``text``."""
-    line = escape(printable(text))
+    line = escape(printable(text, None))
     if label:
         line = f"[{style}]{label}[/] {line}" if style else f"{label} {line}"
     elif style:
@@ -25,4 +25,4 @@ def say(console: Console, text: str, style: str = "", label: str = "") -> None:
 
 def echo(text: str) -> None:
     """One line on stdout (doctor's checks, cache-stats, categories)."""
-    typer.echo(printable(text))
+    typer.echo(printable(text, None))

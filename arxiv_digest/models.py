@@ -149,13 +149,21 @@ class Seed(BaseModel):
 
 
 class FirstSeen(BaseModel):
-    """Where a paper was first published in this output folder."""
+    """Where a paper was first published in this output folder; it becomes a link, so every
+    field is checked (it is read back from JSON and the index, which anyone could edit)."""
 
     date: dt.date
-    group: str
+    group: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$")  # a file name of ours
     section: Section
-    number: int
+    number: int = Field(ge=1, le=100_000)
     abstract_changed: bool = False
+
+    @field_validator("group")
+    @classmethod
+    def _no_dots(cls, value: str) -> str:
+        if ".." in value:
+            raise ValueError("not a group name")
+        return value
 
 
 class Entry(BaseModel):

@@ -187,6 +187,9 @@ class Pipeline:
     def _say(self, text: str) -> None:
         self._print(text, "yellow")
 
+    def _warn(self, text: str) -> None:
+        self._print(text, "yellow", "warning:")
+
     def _print(self, text: str, style: str = "", label: str = "") -> None:
         say(self.console, text, style, label)
 
@@ -261,7 +264,7 @@ class Pipeline:
             else:
                 outcome.failed += healed.failed
         write_feeds(self.settings.output, [digest for digest, _ in outcome.digests], self.links)
-        write_index(self.settings.output)
+        write_index(self.settings.output, self._warn)
         return outcome
 
     def _shows_title_zh(self, group: str) -> bool:
@@ -282,7 +285,7 @@ class Pipeline:
         newest = max((d for d, _ in writing), default=dt.datetime.now(dt.UTC).date())
         return [
             digest
-            for digest in recent_digests(self.settings.output, newest, HEAL_DAYS)
+            for digest in recent_digests(self.settings.output, newest, HEAL_DAYS, self._warn)
             if digest.failed and (digest.date, digest.group.name) not in writing
         ]
 
@@ -330,7 +333,7 @@ class Pipeline:
             return False
         if request.force:
             return True
-        previous = last_published(self.settings.output, job.group.name, date)
+        previous = last_published(self.settings.output, job.group.name, date, self._warn)
         if previous is not None and {e.paper.versioned_id for e in previous.entries} == {
             p.versioned_id for p in job.papers
         }:
@@ -357,7 +360,7 @@ class Pipeline:
             self._print(f"{exc}; the digest goes on without 备注", "yellow", "warning:")
             return
         for note in clipped(metadata):
-            self.console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
+            self._warn(note)
         for job in jobs:
             job.papers = enrich(job.papers, metadata)
 

@@ -10,7 +10,16 @@ from pathlib import Path
 
 from arxiv_digest.models import Entry
 from arxiv_digest.pipeline import Outcome
-from arxiv_digest.render.escape import escape
+from arxiv_digest.render.escape import escape, escape_unlinked
+from arxiv_digest.untrusted import printable
+
+# GitHub drops a step's whole summary over 1024 KiB ("$GITHUB_STEP_SUMMARY upload aborted,
+# supports content up to a size of 1024k", seen in runs' annotations, checked 2026-11-27): ours
+# stays well under, and under what is left when the step's file already holds some.
+STEP_SUMMARY_LIMIT = 1024 * 1024
+MAX_SUMMARY_BYTES = 256 * 1024
+MAX_FAILURE_LINES = 30
+MAX_LINE_CHARS = 500  # a failure reason, an error: the start of it says what happened
 
 
 @dataclass
@@ -58,7 +67,7 @@ def job_summary(report: RunReport, env: dict[str, str]) -> str:
     """Per-group counts, failures with reasons, tokens and cost, links to the day's files."""
     lines = [f"## arxiv-digest: {VERDICT.get(report.code, f'exit {report.code}')}", ""]
     if report.error:
-        lines += [f"> {escape(report.error)}", ""]
+        lines += [f"> {_text(report.error)}", ""]
     outcome = report.outcome or Outcome()
     if outcome.digests:
         lines += [
@@ -77,19 +86,42 @@ def job_summary(report: RunReport, env: dict[str, str]) -> str:
     for digest, fixed in outcome.healed:
         lines.append(f"- healed {fixed} papers of {digest.date} {escape(digest.group.name)}")
     for problem in outcome.unreachable:
-        lines.append(f"- ❌ {escape(problem)}")
+        lines.append(f"- ❌ {_text(problem)}")
     for sent in outcome.pushes:  # never a token: channels are named by host or scheme
-        lines.append(f"- {'📣' if sent.ok else '⚠️'} {escape(sent.line())}")
+        lines.append(f"- {'📣' if sent.ok else '⚠️'} {_text(sent.line())}")
     if outcome.failed:
         lines += ["", "**Failed papers** (asked again on the next run):", ""]
-        lines += [f"- {escape(line)}" for line in failure_lines(outcome.failed)]
+        failures = failure_lines(outcome.failed)
+        lines += [f"- {_text(line)}" for line in failures[:MAX_FAILURE_LINES]]
+        if len(failures) > MAX_FAILURE_LINES:
+            lines.append(
+                f"- … {len(failures) - MAX_FAILURE_LINES} more failed papers: the run's log and "
+                "each day's JSON list them all"
+            )
     model = report.model if report.model not in report.stats_line else ""
     llm = ", ".join(part for part in (report.stats_line, model) if part)
     if llm:
-        lines += ["", f"LLM: {escape(llm)}"]
+        lines += ["", f"LLM: {_text(llm)}"]
     for note in report.advice:
-        lines += ["", f"> **note:** {escape(note)}"]
-    return "\n".join(lines).rstrip() + "\n"
+        lines += ["", f"> **note:** {_text(note)}"]
+    return _capped("\n".join(lines).rstrip() + "\n", MAX_SUMMARY_BYTES)
+
+
+def _text(text: str) -> str:
+    """Text from arXiv, the endpoint or the model: one line, cut short, rendered as itself and
+    never as a link (a URL in a model's tag reaches here through a failure reason)."""
+    return escape_unlinked(printable(text, MAX_LINE_CHARS))
+
+
+def _capped(text: str, limit: int) -> str:
+    """At most ``limit`` bytes, cut at a line with a note saying so."""
+    data = text.encode()
+    if len(data) <= limit:
+        return text
+    note = "\n\n… (cut: a job summary is limited in size; the run's log has the rest)\n"
+    room = max(0, limit - len(note.encode()))
+    head = data[:room].decode(errors="ignore")
+    return head[: head.rfind("\n") + 1] + note.lstrip("\n") if room else ""
 
 
 def _file_url(path: Path, env: dict[str, str]) -> str:
@@ -110,7 +142,8 @@ def write_job_summary(report: RunReport, env: dict[str, str] | None = None) -> P
         return None
     try:
         with open(target, "a", encoding="utf-8") as handle:
-            handle.write(job_summary(report, env))
+            room = STEP_SUMMARY_LIMIT - 4096 - handle.tell()  # what earlier writes left
+            handle.write(_capped(job_summary(report, env), room))
     except OSError:
         return None  # a summary that cannot be written must not fail the run
     return Path(target)

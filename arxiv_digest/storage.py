@@ -11,10 +11,13 @@ import json
 import os
 import re
 import signal
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from arxiv_digest.errors import InputError, StorageError
 from arxiv_digest.models import Digest
@@ -22,6 +25,11 @@ from arxiv_digest.models import Digest
 DAY_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")  # + for ad-hoc groups: cs.SD+eess.AS
 _SIGNALS = {signal.SIGINT, signal.SIGTERM}
+MAX_DIGEST_BYTES = 32 * 1024 * 1024  # a day of 1,000 papers is ~3 MB
+
+
+class NotADigest(ValueError):
+    """A file in the output folder that is not a digest we wrote: skipped, named in a warning."""
 
 
 def file_mode() -> int:
@@ -82,14 +90,78 @@ def atomic_write(path: Path, text: str) -> None:
 
 
 def day_dirs(output: Path) -> list[Path]:
-    """Day folders, newest first."""
+    """Day folders, newest first; a symlink is not one (it leads out of the output folder)."""
     try:
-        if not output.is_dir():
+        if not output.is_dir() or output.is_symlink():
             return []
-        days = [p for p in output.iterdir() if p.is_dir() and DAY_DIR.match(p.name)]
+        days = [
+            p for p in output.iterdir()
+            if DAY_DIR.match(p.name) and not p.is_symlink() and p.is_dir()
+        ]  # fmt: skip
     except OSError as exc:
         raise StorageError(f"cannot read {output}: {why(exc)}") from None
     return sorted(days, key=lambda p: p.name, reverse=True)
+
+
+def check_output(output: Path, day: Path | None = None) -> None:
+    """The output folder and a day's folder are written only where they are: a symlink to
+    elsewhere would put our files (and our renames) outside the folder the user named."""
+    for path in (output, day):
+        if path is not None and path.is_symlink():
+            raise StorageError(
+                f"{path} is a symbolic link (to {os.readlink(path)}); refusing to write through "
+                "it: name the real folder with -o, or replace the link with a folder"
+            )
+
+
+def read_file(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, at most ``limit``: never through a symlink, never blocking on a
+    FIFO or a device (/dev/zero would fill memory, a FIFO would wait forever)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotADigest(f"{path} is a symbolic link") from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotADigest(f"{path} is not a regular file")
+        if info.st_size > limit:
+            raise NotADigest(f"{path} is {info.st_size} bytes, more than any digest")
+        chunks, size = [], 0
+        while size <= limit and (chunk := os.read(fd, 1 << 20)):
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise NotADigest(f"{path} is more than {limit} bytes")
+    return b"".join(chunks)
+
+
+def read_digest_bytes(path: Path) -> bytes:
+    """A file of the output folder's bytes: never through a symlink, never blocking on a FIFO
+    or a device, at most MAX_DIGEST_BYTES; NotADigest otherwise."""
+    return read_file(path, MAX_DIGEST_BYTES)
+
+
+def read_json(path: Path) -> dict[str, object]:
+    """A JSON object from a file in the output folder, or NotADigest saying why not."""
+    return _json_object(read_digest_bytes(path), path)
+
+
+def _json_object(raw: str | bytes, path: Path) -> dict[str, object]:
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw  # bytes pass as UTF-16 too
+        data = json.loads(text)
+    except UnicodeDecodeError:
+        raise NotADigest(f"{path} is not UTF-8") from None
+    except (ValueError, RecursionError):
+        raise NotADigest(f"{path} is not valid JSON (or nested too deeply)") from None
+    if not isinstance(data, dict):
+        raise NotADigest(f"{path} holds a JSON {type(data).__name__}, not a digest")
+    return data
 
 
 def safe_name(group: str) -> bool:
@@ -105,29 +177,68 @@ def digest_paths(output: Path, date: dt.date, group: str) -> tuple[Path, Path]:
 
 
 def load_digest(path: Path) -> Digest:
-    return parse_digest(path.read_text(encoding="utf-8"))
+    """The digest in output/DATE/GROUP.json, or NotADigest naming the file and why. The path is
+    the truth: a file whose date or group says otherwise is not taken for that day or group
+    (healing it would overwrite another day's digest)."""
+    return parse_digest(read_digest_bytes(path), path)
 
 
-def parse_digest(text: str | bytes) -> Digest:
-    """A digest from its JSON file's content (what load_digest reads)."""
-    return Digest.from_json(json.loads(text))
+def parse_digest(text: str | bytes, path: Path | None = None) -> Digest:
+    """A digest from its JSON file's content (what load_digest reads); NotADigest when it is
+    not one, or (given its path) when its date or group differ from the path's."""
+    where = path or Path("digest")
+    data = _json_object(text, where)
+    try:
+        digest = Digest.from_json(data)
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        what = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else repr(exc)
+        raise NotADigest(f"{where} is not a digest ({what[:100]})") from None
+    if path is not None and (digest.date.isoformat(), digest.group.name) != (
+        path.parent.name, path.stem
+    ):
+        raise NotADigest(
+            f"{path} says it is {digest.date} {digest.group.name!r}, not what its path says"
+        )
+    return digest
 
 
-def last_published(output: Path, group: str, before: dt.date) -> Digest | None:
+Warn = Callable[[str], None]
+
+
+def _ignore(text: str) -> None:
+    pass
+
+
+def try_load(path: Path, warn: Warn) -> Digest | None:
+    """The digest, or None after a warning naming the file: a hand-made or damaged file is
+    left alone and never ends a run."""
+    try:
+        return load_digest(path)
+    except NotADigest as exc:
+        warn(f"skipped {exc}")
+    except OSError as exc:
+        warn(f"skipped {path}: {why(exc)}")
+    return None
+
+
+def last_published(
+    output: Path, group: str, before: dt.date, warn: Warn = _ignore
+) -> Digest | None:
     """The group's most recent digest from an earlier day, if any."""
     for day in day_dirs(output):
         if day.name >= before.isoformat():
             continue
         path = day / f"{group}.json"
-        if path.is_file():
-            try:
-                return load_digest(path)
-            except (OSError, ValueError, KeyError):
-                continue
+        if path.exists() or path.is_symlink():
+            digest = try_load(path, warn)
+            if digest is not None:
+                return digest
     return None
 
 
-def recent_digests(output: Path, newest: dt.date, days: int) -> list[Digest]:
+def recent_digests(
+    output: Path, newest: dt.date, days: int, warn: Warn = _ignore
+) -> list[Digest]:
     """Every readable digest of the ``days`` days up to and including ``newest``."""
     oldest = (newest - dt.timedelta(days=days)).isoformat()
     found = []
@@ -135,16 +246,15 @@ def recent_digests(output: Path, newest: dt.date, days: int) -> list[Digest]:
         if not oldest <= day.name <= newest.isoformat():
             continue
         for path in sorted(day.glob("*.json")):
-            try:
-                found.append(load_digest(path))
-            except (OSError, ValueError, KeyError):
-                continue  # not ours, or hand-edited: left alone
+            if (digest := try_load(path, warn)) is not None:
+                found.append(digest)
     return found
 
 
 def write_digest(output: Path, digest: Digest, markdown: str) -> tuple[Path, Path]:
     """A day's .md and .json, replaced together."""
     md_path, json_path = digest_paths(output, digest.date, digest.group.name)
+    check_output(output, md_path.parent)
     payload = json.dumps(digest.to_json(), ensure_ascii=False, indent=2) + "\n"
     write_files([(json_path, payload), (md_path, markdown)])
     return md_path, json_path
@@ -157,10 +267,15 @@ def run_lock(path: Path, wait: float, say: Callable[[str], None]) -> Iterator[No
     then gives up naming the holder's pid. The kernel drops the lock when a run dies."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        # never through a symlink: its target would be truncated and overwritten with our pid
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o666)
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise StorageError(f"the lock {path} is a symbolic link; remove it") from None
         raise StorageError(f"cannot create the lock {path}: {why(exc)}") from None
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise StorageError(f"the lock {path} is not a regular file; remove it")
         deadline = time.monotonic() + wait
         said = False
         while True:
@@ -190,3 +305,44 @@ def _holder(fd: int) -> str:
         return os.pread(fd, 32, 0).decode().strip() or "unknown"
     except OSError:
         return "unknown"
+
+
+# -- the cache's database file -------------------------------------------------------------------
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_db_file(path: Path, what: str = "the summary cache") -> bool:
+    """Whether ``path`` holds something SQLite made (False: nothing there yet, or empty).
+    SQLite follows symlinks and writes into whatever file it is given: a link, a FIFO or another
+    program's file (ARXIV_DIGEST_CACHE pointed at the TOML) is refused, never opened or moved."""
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        if file.is_symlink():
+            raise StorageError(f"{what} {file} is a symbolic link; refusing to follow it")
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise StorageError(f"cannot open {what} {path}: {why(exc)}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise StorageError(f"{what} {path} is not a regular file; set ARXIV_DIGEST_CACHE")
+    if info.st_size == 0:
+        return False
+    try:
+        head = _head(path)
+    except OSError as exc:
+        raise StorageError(f"cannot open {what} {path}: {why(exc)}") from None
+    if head != SQLITE_HEADER:
+        raise StorageError(
+            f"{what} {path} is not a SQLite database (another program's file?); refusing to "
+            "touch it: point ARXIV_DIGEST_CACHE at a new file"
+        )
+    return True
+
+
+def _head(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        return os.pread(fd, 16, 0)
+    finally:
+        os.close(fd)

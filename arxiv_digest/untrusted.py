@@ -48,15 +48,19 @@ def one_line(text: str) -> str:
     return " ".join(clean(text).split())
 
 
-def printable(text: str) -> str:
+def printable(text: str, limit: int | None = 200) -> str:
     """Untrusted text as it may appear in anything printed (stderr, stdout, a log, a failure
-    reason kept in JSON): one line, and never a workflow command. Every print path routes text
-    it did not write itself through here.
+    reason kept in JSON): one line, clipped to ``limit`` characters (None: a whole line of ours
+    with such text in it), and never a workflow command. Every print path routes text it did not
+    write itself through here (lines.say and lines.echo for whole lines).
 
     "::" at the start or after a space becomes ": :" (a line wrapped at that space would start
-    with it), "##[" becomes "# #[", so the runner finds no command while a reader still can.
+    with it; a leading invisible or Unicode space would not help, the runner trims those), "##["
+    becomes "# #[", so the runner finds no command while a reader still can.
     """
     line = one_line(text)
+    if limit is not None:
+        line = clip(line, limit)[0]
     if "::" in line:
         line = _COMMAND_START.sub(r"\1: :", line)
     if "##" in line:
@@ -79,12 +83,3 @@ def valid_id(value: str) -> bool:
 
 def valid_category(value: str) -> bool:
     return bool(CATEGORY.match(value))
-
-
-def printable(text: str, limit: int = 200) -> str:
-    """A value from a server (a model id, an error message) fit to print on one line of a log:
-    invisible characters out, line breaks folded, clipped, and never read by GitHub Actions as a
-    workflow command (a line starting with ``::``)."""
-    flat = " ".join(clean(text).split())
-    flat = clip(flat, limit)[0]
-    return "\u200a" + flat if flat.startswith("::") else flat

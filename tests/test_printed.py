@@ -7,15 +7,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from arxiv_digest.cli import app
+from arxiv_digest.models import Entry
+from arxiv_digest.pipeline import Outcome
+from arxiv_digest.report import RunReport, job_summary, write_job_summary
+from arxiv_digest.sources.feed import parse_feed
 from arxiv_digest.untrusted import printable
 from tests.conftest import API_ERROR, MULTI, QUANT_PH
 from tests.support.fake_llm import Call, FakeLLM, good_summary
 from tests.support.http_server import Reply, ScriptedServer
 
 runner = CliRunner()
+GITHUB = MarkdownIt("gfm-like", {"html": True})  # GitHub's renderer: raw HTML, autolinks
 # what the runner obeys: "::" first after leading whitespace, or "##[" anywhere in a line
 INJECTED = "x\n::stop-commands::pwned\r\n  ::add-mask::secret\u2028::error::y ##[error]z"
 
@@ -42,10 +48,8 @@ class HostileTags(FakeLLM):
     the failure reason), the short one passes the checks."""
 
     def content(self, call: Call, mode: str) -> str:
-        if "Drift" in call.title:  # one paper fails with the tag in its reason
-            tags = ["中文" + INJECTED]
-        else:
-            tags = ["中\n::error::x"]
+        # one paper fails with the tag in its reason, the others keep theirs
+        tags = ["中文" + INJECTED] if "Drift" in call.title else ["中\n::error::x"]
         return json.dumps({"tags": tags, "summary": good_summary(call.title)}, ensure_ascii=False)
 
 
@@ -98,3 +102,35 @@ def test_an_atom_error_served_as_the_feed_prints_no_command(
     result = runner.invoke(app, ["summarize", "-c", "quant-ph", "--no-llm", "--no-enrich"])
     assert result.exit_code == 2 and "arXiv API error" in result.stderr
     assert commands(result.stdout + result.stderr) == []
+
+
+# -- the job summary: Markdown GitHub renders, under its 1 MiB limit ----------------------------
+def failed_entries(count: int, reason: str) -> list[Entry]:
+    paper = parse_feed(MULTI.read_bytes()).papers[0]
+    return [
+        Entry(paper=paper.model_copy(update={"id": f"2609.{i:05d}"}), status="failed",
+              error=f"{reason} {i}")
+        for i in range(count)
+    ]  # fmt: skip
+
+
+def test_the_job_summary_has_no_link_from_a_reason_and_stays_under_a_mebibyte():
+    reason = 'answer rejected: 标签“见 https://evil.example/login www.evil.example a@evil.example'
+    reason += " [x](https://evil.example) <img src=x> " + "长" * 45_000 + "”太长"
+    outcome = Outcome(failed=failed_entries(50, reason))
+    outcome.unreachable.append("audio: could not download https://evil.example/feed")
+    report = RunReport(code=1, outcome=outcome, error="see https://evil.example/e",
+                       advice=["see https://evil.example/advice"])  # fmt: skip
+    text = job_summary(report, {})
+    assert len(text.encode()) < 1_000_000
+    assert "more failed papers" in text
+    html = GITHUB.render(text)
+    assert "evil.example" in html and "href" not in html and "<img" not in html
+
+
+def test_the_job_summary_file_is_capped_even_with_an_earlier_step_in_it(isolated: Path):
+    target = isolated / "summary.md"
+    target.write_text("x" * 900_000)
+    outcome = Outcome(failed=failed_entries(50, "长" * 20_000))
+    write_job_summary(RunReport(code=1, outcome=outcome), {"GITHUB_STEP_SUMMARY": str(target)})
+    assert target.stat().st_size < 2**20

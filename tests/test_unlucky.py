@@ -164,13 +164,13 @@ def test_redirect_loop_exits_3_in_one_line(server, isolated: Path, monkeypatch):
 
 # -- the cache --------------------------------------------------------------------------------
 def test_a_cache_that_is_not_a_database_is_moved_aside_and_rebuilt(llm: FakeLLM, isolated: Path):
-    cache = isolated / "cache.sqlite3"
-    cache.write_bytes(b"this is not sqlite" * 100)
+    cache = isolated / "cache.sqlite3"  # SQLite's header, then damage (a file not SQLite's is
+    cache.write_bytes(b"SQLite format 3\x00" + b"this is not sqlite" * 100)  # refused: test_files)
     result = summarize()
     assert result.exit_code == 0, result.stderr
     assert "was not a database; moved it to" in result.stderr
     aside = list(isolated.glob("cache.sqlite3.corrupt-*"))
-    assert len(aside) == 1 and aside[0].read_bytes().startswith(b"this is not sqlite")
+    assert len(aside) == 1 and b"this is not sqlite" in aside[0].read_bytes()
     with sqlite3.connect(cache) as db:
         assert db.execute("SELECT COUNT(*) FROM summaries").fetchone()[0] == 4
 

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from arxiv_digest.render.escape import escape
-from arxiv_digest.storage import atomic_write, day_dirs
+from arxiv_digest.storage import (
+    NotADigest,
+    Warn,
+    atomic_write,
+    check_output,
+    day_dirs,
+    read_json,
+)
+
+
+def _ignore(text: str) -> None:
+    pass
 
 HEADER = """# arXiv 每日中文速递
 
@@ -15,7 +25,7 @@ HEADER = """# arXiv 每日中文速递
 """
 
 
-def render_index(output: Path) -> str:
+def render_index(output: Path, warn: Warn = _ignore) -> str:
     lines = [HEADER.rstrip("\n"), ""]
     feeds = sorted((output / "feeds").glob("*.atom")) if (output / "feeds").is_dir() else []
     if feeds:  # a feed reader's link for each group (the last 14 days)
@@ -25,24 +35,42 @@ def render_index(output: Path) -> str:
         links = []
         for json_path in sorted(day.glob("*.json")):
             md_path = json_path.with_suffix(".md")
-            if not md_path.is_file():
+            if md_path.is_symlink() or not md_path.is_file():
                 continue  # never link a file that isn't there
             try:
-                data = json.loads(json_path.read_text(encoding="utf-8"))
-                stats = data["stats"]
-                label = escape(f"{data['title']} {'; '.join(data['categories'])}")
-            except (OSError, ValueError, KeyError, TypeError):
+                label, new, replaced = _entry(json_path)
+            except NotADigest as exc:
+                warn(f"skipped {exc}")
                 continue
-            links.append(
-                f"[{label}]({day.name}/{md_path.name})"
-                f"（新 {stats.get('new', 0)} · 更新 {stats.get('replaced', 0)}）"
-            )
+            except OSError as exc:
+                warn(f"skipped {json_path}: {exc.strerror or exc}")
+                continue
+            links.append(f"[{label}]({day.name}/{md_path.name})（新 {new} · 更新 {replaced}）")
         if links:
             lines.append(f"- **{day.name}**: " + " ｜ ".join(links))
     return "\n".join(lines) + "\n"
 
 
-def write_index(output: Path) -> Path:
+def _entry(path: Path) -> tuple[str, int, int]:
+    """The label and counts for the index, read without building the whole digest (the index
+    reads every day's files on every run); NotADigest when a field is not what we write."""
+    data = read_json(path)
+    title, categories, stats = data.get("title"), data.get("categories"), data.get("stats")
+    if not isinstance(title, str) or not isinstance(categories, list) or not all(
+        isinstance(c, str) for c in categories
+    ):
+        raise NotADigest(f"{path} is not a digest (title or categories)")
+    if (data.get("date"), data.get("group")) != (path.parent.name, path.stem):
+        raise NotADigest(f"{path}: its date or group is not what its path says")
+    counts = stats if isinstance(stats, dict) else {}
+    new, replaced = counts.get("new"), counts.get("replaced")
+    if not all(type(n) is int for n in (new, replaced)):
+        raise NotADigest(f"{path} is not a digest (stats)")
+    return escape(f"{title} {'; '.join(categories)}"), new, replaced
+
+
+def write_index(output: Path, warn: Warn = _ignore) -> Path:
+    check_output(output)
     path = output / "README.md"
-    atomic_write(path, render_index(output))
+    atomic_write(path, render_index(output, warn))
     return path

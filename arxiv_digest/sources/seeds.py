@@ -14,6 +14,7 @@ from pathlib import Path
 from arxiv_digest.errors import ApiError
 from arxiv_digest.models import Seed
 from arxiv_digest.sources.api import ExportApi
+from arxiv_digest.storage import check_db_file
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS seeds (id TEXT PRIMARY KEY, title TEXT, abstract TEXT)"
 
@@ -24,6 +25,7 @@ def load_seeds(
     """The seeds in ``ids``: from the table, the missing ones from the API (then stored)."""
     if not ids:
         return []
+    check_db_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # closing(): a connection's own "with" commits but leaves it open
     with contextlib.closing(sqlite3.connect(path, timeout=10)) as db, db:

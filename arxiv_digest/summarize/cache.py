@@ -18,6 +18,7 @@ from pathlib import Path
 
 from arxiv_digest.errors import StorageError
 from arxiv_digest.models import Paper, Summary
+from arxiv_digest.storage import check_db_file
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS summaries (
@@ -91,19 +92,22 @@ class CacheStats:
 class SummaryCache:
     """Every SQLite or OS error surfaces as StorageError (exit 4) naming the file.
 
-    A file that is not a database at all (truncated, overwritten) is moved aside with a warning
-    and the cache rebuilt: it held nothing readable, and a daily job should not stop for it.
+    A database damaged past its header (a cut copy, a disk error) is moved aside with a warning
+    and the cache rebuilt: it held nothing readable, and a daily job should not stop for it. A
+    file that is no SQLite database at all is someone else's: refused, never moved.
     """
 
     def __init__(self, path: Path, busy_timeout: float = 10.0) -> None:
         self.path = path
         self.busy_timeout = busy_timeout  # how long to wait for another program's write lock
         self.moved_aside: Path | None = None
+        existed = check_db_file(path)  # a link, a FIFO or another program's file: refused
         try:
             self.db = self._open()
         except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) or not path.is_file():
+            if isinstance(exc, sqlite3.OperationalError) or not existed:
                 raise self._error(exc, "cannot open") from None
+            # SQLite's own header, damaged after it (a disk error, a cut copy): moved aside
             self.moved_aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
             try:
                 path.rename(self.moved_aside)

@@ -244,7 +244,7 @@ class Summarizer:
                 summary = read_answer(completion.text, self.limits, judged, paper.title, True)
         except (LLMError, AnswerError) as exc:
             reason = str(exc) if isinstance(exc, LLMError) else f"answer rejected: {exc}"
-            reason = printable(reason)  # kept in JSON and the cache, printed by later runs
+            reason = printable(reason, 1000)  # kept in JSON and the cache, printed by later runs
             self.cache.record_failure(key, paper.id, reason)
             return Entry(paper=paper, status="failed", error=reason)
         return self._keep(ask, summary)
