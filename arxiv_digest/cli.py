@@ -23,6 +23,7 @@ from arxiv_digest.render.markdown import render_digest
 from arxiv_digest.report import RunReport, failure_lines, write_job_summary
 from arxiv_digest.storage import atomic_write, check_output, try_load
 from arxiv_digest.summarize.cache import SummaryCache
+from arxiv_digest.untrusted import valid_day
 
 app = typer.Typer(
     help="Turn each weekday's arXiv announcements into a Chinese digest (Markdown + JSON).",
@@ -59,9 +60,12 @@ def parse_date(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not a date like 2025-04-28") from None
+    if not valid_day(day):
+        raise typer.BadParameter(f"{value!r} is before arXiv began (1991) or too far ahead")
+    return day
 
 
 @app.command()

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from arxiv_digest.errors import InputError, StorageError
 from arxiv_digest.models import Digest
 
-DAY_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DAY_DIR = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")  # + for ad-hoc groups: cs.SD+eess.AS
 _SIGNALS = {signal.SIGINT, signal.SIGTERM}
 MAX_DIGEST_BYTES = 32 * 1024 * 1024  # a day of 1,000 papers is ~3 MB

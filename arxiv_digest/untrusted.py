@@ -6,10 +6,12 @@ Cleaning happens where text enters (sources, the answer check), escaping where i
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 # new-style 2504.17830 (4+4 digits until 2014, 4+5 since); old-style hep-ex/0307015, math.AG/0601001
-ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7})$")
+# ASCII digits only: \d would take ２５０４ or ٢٥٠٤, which arXiv never serves and links break on
+ARXIV_ID = re.compile(r"^(?:[0-9]{4}\.[0-9]{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/[0-9]{7})$")
 # cs.SD, eess.AS, hep-ex, astro-ph.CO, cond-mat.stat-mech, physics.atom-ph, q-bio.NC
 CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]+(?:-[a-z]+)*)?$")
 
@@ -77,9 +79,20 @@ def clip(text: str, limit: int) -> tuple[str, bool]:
     return (cut[:space] if space > 0 else cut).rstrip() + " …", True
 
 
+# arXiv opened in August 1991; the last day leaves room for a week's arithmetic either side
+FIRST_DAY = dt.date(1991, 8, 1)
+LAST_DAY = dt.date(9999, 12, 1)
+
+
+def valid_day(value: dt.date) -> bool:
+    """A day that can name a folder, a feed's announcement or --date (year 1 or 9999 cannot:
+    going a week back or a time zone across overflows)."""
+    return FIRST_DAY <= value <= LAST_DAY
+
+
 def valid_id(value: str) -> bool:
-    return bool(ARXIV_ID.match(value))
+    return bool(ARXIV_ID.fullmatch(value))  # match()'s $ lets a trailing newline through
 
 
 def valid_category(value: str) -> bool:
-    return bool(CATEGORY.match(value))
+    return bool(CATEGORY.fullmatch(value))

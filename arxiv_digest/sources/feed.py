@@ -29,15 +29,16 @@ from arxiv_digest.untrusted import (
     clean,
     clip,
     valid_category,
+    valid_day,
     valid_id,
 )
 
 EASTERN = ZoneInfo("America/New_York")
 
 _DESCRIPTION = re.compile(
-    r"^\s*arXiv:(?P<id>\S+?)v(?P<version>\d+)\s+Announce Type:\s*(?P<type>\S+)\s*Abstract:\s*",
+    r"^\s*arXiv:(?P<id>\S+?)v(?P<version>[0-9]+)\s+Announce Type:\s*(?P<type>\S+)\s*Abstract:\s*",
 )
-_GUID = re.compile(r"^(?:oai:arXiv\.org:)?(?P<id>.+?)v(?P<version>\d+)$")
+_GUID = re.compile(r"^(?:oai:arXiv\.org:)?(?P<id>.+?)v(?P<version>[0-9]+)$")
 _FEED_TITLE = re.compile(r"^(?P<cats>.+?) updates on arXiv\.org$")
 
 
@@ -161,7 +162,14 @@ def _announce_date(parsed: Any, source: str) -> dt.date:
         if when is not None:
             if when.tzinfo is None:
                 when = when.replace(tzinfo=dt.UTC)
-            return when.astimezone(EASTERN).date()
+            try:
+                day = when.astimezone(EASTERN).date()
+            except (OverflowError, ValueError):  # year 1 or 9999 has no day on the other side
+                day = dt.date.min
+            if not valid_day(day):
+                raise InputError(f"{source}: the feed's announcement date {raw[:40]!r} is not "
+                                 "a day arXiv could have announced on")  # fmt: skip
+            return day
     raise InputError(f"{source}: the feed has no announcement date (channel pubDate)")
 
 
@@ -183,8 +191,8 @@ def _paper(entry: Any, source: str) -> Item:
     if not title:
         return None, f"{ident['id']} has no title"
     announce_type = entry.get("arxiv_announce_type") or (match["type"] if match else None)
-    if announce_type not in ANNOUNCE_ORDER:
-        raise InputError(f"{source}: unknown announce type {announce_type!r} for {ident['id']}")
+    if announce_type not in ANNOUNCE_ORDER:  # one odd item is skipped like any other bad one
+        return None, f"{ident['id']} has an unknown announce type {str(announce_type)[:30]!r}"
     categories = [clean(tag["term"]).strip() for tag in entry.get("tags", []) if tag.get("term")]
     bad = [c for c in categories if not valid_category(c)]
     if bad or not categories:

@@ -16,6 +16,11 @@ from arxiv_digest.models import Summary
 from arxiv_digest.untrusted import MAX_ANSWER_CHARS, clean
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Japanese is mostly these same Han characters: its kana (hiragana, katakana, their phonetic
+# extensions and half-width forms) and Korean's Hangul are what tell it is not Chinese
+_NOT_CHINESE = re.compile(
+    r"[\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff\u31f0-\u31ff\uff66-\uff9f\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]"
+)
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.IGNORECASE)
 # （99字）, (共120字), 【约100字】, 字数：99 …: echoed length notes from the prompt
 _LENGTH_NOTE = re.compile(
@@ -215,8 +220,8 @@ def check_fields(
     if _LIST_OR_HEADING.search(raw.replace("**", "")):
         raise AnswerError("summary 必须是一段连续的文字，不能有标题或列表")
     summary = clean_summary(raw)
-    if cjk_share(summary) < 0.4:
-        raise AnswerError("summary 必须用中文撰写（术语可保留英文）")
+    if cjk_share(summary) < 0.4 or _NOT_CHINESE.search(summary):
+        raise AnswerError("summary 必须用中文撰写（术语可保留英文），不要用日文或韩文")
     length = len(re.sub(r"\s", "", summary))
     if length < limits.min_chars:
         raise AnswerError(
@@ -232,7 +237,7 @@ def check_fields(
         raise AnswerError("tags 需要 1–3 个中文标签")
     tags = tags[: limits.max_tags]
     for tag in tags:
-        if not _CJK.search(tag):
+        if not _CJK.search(tag) or _NOT_CHINESE.search(tag):
             raise AnswerError(f"标签“{tag}”必须是中文")
         if len(tag) > limits.max_tag_chars:
             raise AnswerError(f"标签“{tag}”太长，每个不超过 {limits.max_tag_chars} 字")
