@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import tomllib
@@ -29,9 +30,11 @@ from arxiv_digest.categories import CATEGORY_NAMES
 from arxiv_digest.config_errors import explain, toml_hint
 from arxiv_digest.errors import ConfigError
 from arxiv_digest.models import Group
+from arxiv_digest.reading import Unreadable, read_text
 from arxiv_digest.summarize.providers import default_model
 
 DEFAULT_CONFIG = Path("arxiv-digest.toml")
+DOTENV = Path(".env")
 GROUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 INTERNAL = {"model_chosen", "model_why"}  # fields that are not settings
 # what examples and templates put where the key goes: "sk-...", "sk-xxxx", "<your key>"
@@ -48,11 +51,12 @@ def default_cache_path() -> Path:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ARXIV_DIGEST_",
-        env_file=".env",
+        env_file=DOTENV,
         env_file_encoding="utf-8",
         env_ignore_empty=True,  # unset Actions variables arrive as ""
         extra="ignore",
         populate_by_name=True,
+        allow_inf_nan=False,  # ARXIV_DIGEST_TEMPERATURE=nan reached the request; inf a price
     )
 
     # the openai SDK's own variables, so an existing setup just works
@@ -73,15 +77,15 @@ class Settings(BaseSettings):
     token_param: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
     temperature: float | None = 0.3
     extra_body: dict[str, Any] = {}  # sent with every request, e.g. enable_thinking = false
-    timeout: float = Field(default=60.0, gt=0)  # one whole request, connect to last byte
-    dead_after: float = Field(default=120.0, gt=0)  # no answer this long: the endpoint is down
+    timeout: float = Field(default=60.0, ge=1)  # one whole request, connect to last byte
+    dead_after: float = Field(default=120.0, ge=1)  # no answer this long: the endpoint is down
     max_attempts: int = Field(default=5, ge=1)
     max_retry_seconds: float = Field(default=300.0, gt=0)
     retry_backoff: float = Field(default=1.0, gt=0)  # first backoff step, seconds
-    summary_min_chars: int = 40
-    summary_max_chars: int = 200
-    price_input: float | None = None  # per million prompt tokens
-    price_output: float | None = None  # per million completion tokens
+    summary_min_chars: int = Field(default=40, ge=1)
+    summary_max_chars: int = Field(default=200, ge=1)
+    price_input: float | None = Field(default=None, ge=0)  # per million prompt tokens
+    price_output: float | None = Field(default=None, ge=0)  # per million completion tokens
     cache: Path = Field(default_factory=default_cache_path)
     prompts_dir: Path | None = None
 
@@ -134,6 +138,30 @@ class Settings(BaseSettings):
         if value != "auto" and not 1 <= int(value) <= 512:
             raise ValueError("must be auto or a number from 1 to 512")
         return value
+
+    @field_validator("extra_body")
+    @classmethod
+    def _finite_extra(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """TOML has nan and inf; JSON has neither, so a request carrying one is not JSON."""
+        if not _finite(value):
+            raise ValueError("holds nan or inf, which no JSON request can carry")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        """Settings each fine alone that together make every paper fail or wait for ever."""
+        if self.summary_min_chars > self.summary_max_chars:
+            raise ValueError(
+                f"summary_min_chars ({self.summary_min_chars}) is more than summary_max_chars "
+                f"({self.summary_max_chars}): no summary could pass"
+            )
+        one_request = 1000 + self.max_tokens * self.batch_size  # prompt ~1,000, answer bound
+        if self.tpm is not None and self.tpm < one_request:
+            raise ValueError(
+                f"tpm {self.tpm} is less than one request needs (about {one_request} tokens: "
+                "the prompt and max_tokens); raise it, or 0 for no limit"
+            )
+        return self
 
     @model_validator(mode="after")
     def _provider_model(self) -> Settings:
@@ -195,6 +223,32 @@ class Settings(BaseSettings):
         )
 
 
+def _finite(value: object) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return True
+
+
+def _text(path: Path) -> str:
+    """A config file's text; a FIFO or device, non-UTF-8 bytes or a BOM are one clear line."""
+    try:
+        text = read_text(path)
+    except Unreadable as exc:
+        raise ConfigError(str(exc)) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if text.startswith("\ufeff"):
+        raise ConfigError(
+            f"{path} starts with a byte-order mark (BOM), which TOML and .env do not allow; "
+            "save it as UTF-8 without BOM"
+        )
+    return text
+
+
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     """Settings with CLI overrides (None means "not given") on top of env and the TOML file."""
     path = config if config is not None else (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
@@ -204,12 +258,14 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     if path is not None:
         text = ""
         try:
-            text = path.read_text(encoding="utf-8")
+            text = _text(path)
             data = tomllib.loads(text)
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        except tomllib.TOMLDecodeError as exc:
             hint = toml_hint(text, str(exc))
             raise ConfigError(f"{path}: not valid TOML: {exc}{hint}") from exc
         check_keys(data, path)
+    if DOTENV.exists():
+        _text(DOTENV)  # pydantic-settings would block on a FIFO, or fail deep inside on bytes
 
     class _Settings(Settings):
         model_config = SettingsConfigDict(toml_file=path)

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from arxiv_digest.errors import InputError, StorageError
 from arxiv_digest.models import Digest
+from arxiv_digest.reading import Unreadable, decode, read_bytes
 
 DAY_DIR = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")  # + for ad-hoc groups: cs.SD+eess.AS
@@ -114,36 +115,13 @@ def check_output(output: Path, day: Path | None = None) -> None:
             )
 
 
-def read_file(path: Path, limit: int) -> bytes:
-    """A regular file's bytes, at most ``limit``: never through a symlink, never blocking on a
-    FIFO or a device (/dev/zero would fill memory, a FIFO would wait forever)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise NotADigest(f"{path} is a symbolic link") from None
-        raise
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise NotADigest(f"{path} is not a regular file")
-        if info.st_size > limit:
-            raise NotADigest(f"{path} is {info.st_size} bytes, more than any digest")
-        chunks, size = [], 0
-        while size <= limit and (chunk := os.read(fd, 1 << 20)):
-            chunks.append(chunk)
-            size += len(chunk)
-    finally:
-        os.close(fd)
-    if size > limit:
-        raise NotADigest(f"{path} is more than {limit} bytes")
-    return b"".join(chunks)
-
-
 def read_digest_bytes(path: Path) -> bytes:
-    """A file of the output folder's bytes: never through a symlink, never blocking on a FIFO
-    or a device, at most MAX_DIGEST_BYTES; NotADigest otherwise."""
-    return read_file(path, MAX_DIGEST_BYTES)
+    """A file of the output folder's bytes: never through a symlink (it could lead anywhere),
+    never blocking on a FIFO or a device, at most MAX_DIGEST_BYTES; NotADigest otherwise."""
+    try:
+        return read_bytes(path, MAX_DIGEST_BYTES, follow=False)
+    except Unreadable as exc:
+        raise NotADigest(str(exc)) from None
 
 
 def read_json(path: Path) -> dict[str, object]:
@@ -152,11 +130,10 @@ def read_json(path: Path) -> dict[str, object]:
 
 
 def _json_object(raw: str | bytes, path: Path) -> dict[str, object]:
-    try:
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw  # bytes pass as UTF-16 too
-        data = json.loads(text)
-    except UnicodeDecodeError:
-        raise NotADigest(f"{path} is not UTF-8") from None
+    try:  # decoded as UTF-8 here: json.loads takes bytes as UTF-16 or -32 too
+        data = json.loads(decode(raw, path) if isinstance(raw, bytes) else raw)
+    except Unreadable as exc:
+        raise NotADigest(str(exc)) from None
     except (ValueError, RecursionError):
         raise NotADigest(f"{path} is not valid JSON (or nested too deeply)") from None
     if not isinstance(data, dict):

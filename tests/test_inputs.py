@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 
 import pytest
 from typer.testing import CliRunner
@@ -12,7 +14,7 @@ from arxiv_digest.errors import InputError
 from arxiv_digest.sources.feed import parse_feed
 from arxiv_digest.summarize.validate import AnswerError, check_answer
 from arxiv_digest.untrusted import valid_id
-from tests.conftest import QUANT_PH
+from tests.conftest import QUANT_PH, ROOT
 
 runner = CliRunner()
 NO_NET = ["--no-llm", "--no-enrich"]
@@ -91,3 +93,68 @@ def test_japanese_or_korean_is_not_chinese(summary: str, tags: list[str]):
 
 def test_chinese_with_a_middle_dot_in_a_name_passes():
     assert check_answer(json.dumps({"tags": ["语音增强"], "summary": CHINESE})).summary == CHINESE
+
+
+# -- settings: encodings, special files, numbers that cannot work --------------------------------
+def summarize_no_net(*extra: str):
+    return runner.invoke(app, ["summarize", "--feed", str(QUANT_PH), *NO_NET, *extra])
+
+
+def one_error_line(result) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2, result.stderr
+    assert len(lines) == 1 and lines[0].startswith("error:") and "Traceback" not in result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "says"),
+    [("arxiv-digest.toml", 'rpm = 5 # caf\xe9\n'.encode("latin-1"), "is not UTF-8 text (byte 0xe9"),
+     (".env", b"ARXIV_DIGEST_RPM=5 # caf\xe9\n", ".env is not UTF-8 text (byte 0xe9"),
+     ("arxiv-digest.toml", "\ufeffrpm = 5\n".encode(), "byte-order mark (BOM)"),
+     (".env", "\ufeffARXIV_DIGEST_RPM=5\n".encode(), "byte-order mark (BOM)")],
+)  # fmt: skip
+def test_config_files_that_are_not_plain_utf8_are_named(isolated, name, data, says):
+    (isolated / name).write_bytes(data)
+    assert says in one_error_line(summarize_no_net())
+
+
+@pytest.mark.parametrize("name", ["arxiv-digest.toml", ".env"])
+def test_a_fifo_named_like_a_config_file_does_not_hang(isolated, name):
+    os.mkfifo(isolated / name)
+    assert f"{name} is not a regular file" in one_error_line(summarize_no_net())
+
+
+def test_a_prompt_file_that_is_not_utf8_is_named(llm, isolated, monkeypatch):
+    prompts = isolated / "prompts"
+    shutil.copytree(ROOT / "prompts", prompts)
+    (prompts / "summary.md").write_bytes("标题：{title}\n摘要：{abstract}\n".encode("gbk"))
+    monkeypatch.setenv("ARXIV_DIGEST_PROMPTS_DIR", str(prompts))
+    result = runner.invoke(app, ["summarize", "--feed", str(QUANT_PH), "--no-enrich"])
+    line = one_error_line(result)
+    assert "summary.md is not UTF-8 text" in line and llm.calls == []
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [({"ARXIV_DIGEST_TEMPERATURE": "nan"}, "temperature"),
+     ({"ARXIV_DIGEST_PRICE_INPUT": "nan"}, "price_input"),
+     ({"ARXIV_DIGEST_PRICE_OUTPUT": "inf"}, "price_output"),
+     ({"ARXIV_DIGEST_TIMEOUT": "1e-9"}, "timeout"),
+     ({"ARXIV_DIGEST_DEAD_AFTER": "-inf"}, "dead_after"),
+     ({"ARXIV_DIGEST_LOCK_WAIT": "nan"}, "lock_wait"),
+     ({"ARXIV_DIGEST_TPM": "1"}, "less than one request needs"),
+     ({"ARXIV_DIGEST_SUMMARY_MIN_CHARS": "300"}, "no summary could pass"),
+     ({"ARXIV_DIGEST_PRICE_INPUT": "-1"}, "price_input")],
+)  # fmt: skip
+def test_settings_that_cannot_work_are_refused_at_start(llm, monkeypatch, env, says):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    result = runner.invoke(app, ["summarize", "--feed", str(QUANT_PH), "--no-enrich"])
+    assert says in one_error_line(result) and llm.calls == []
+
+
+def test_nan_in_extra_body_is_refused(llm, isolated):
+    (isolated / "arxiv-digest.toml").write_text("[extra_body]\ntop_p = nan\n")
+    result = runner.invoke(app, ["summarize", "--feed", str(QUANT_PH), "--no-enrich"])
+    assert "extra_body" in one_error_line(result) and llm.calls == []

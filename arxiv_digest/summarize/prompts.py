@@ -9,6 +9,7 @@ from pathlib import Path
 
 from arxiv_digest.errors import ConfigError
 from arxiv_digest.models import Paper
+from arxiv_digest.reading import Unreadable, read_text
 
 SYSTEM_FILE = "system.md"
 USER_FILE = "summary.md"
@@ -47,10 +48,12 @@ class Prompts:
         judge_file = folder / JUDGE_FILE
         if not judge_file.is_file():
             judge_file = BUNDLED / JUDGE_FILE
-        try:
-            system = (folder / SYSTEM_FILE).read_text(encoding="utf-8").strip()
-            template = (folder / USER_FILE).read_text(encoding="utf-8").strip()
-            judge = judge_file.read_text(encoding="utf-8").strip()
+        try:  # a FIFO never blocks, a non-UTF-8 file is named
+            system = read_text(folder / SYSTEM_FILE).strip()
+            template = read_text(folder / USER_FILE).strip()
+            judge = read_text(judge_file).strip()
+        except Unreadable as exc:
+            raise ConfigError(f"prompts: {exc}") from None
         except OSError as exc:
             raise ConfigError(f"cannot read prompts in {folder}: {exc.strerror or exc}") from exc
         missing = [p for p in REQUIRED if p not in template]
