@@ -16,7 +16,7 @@ from arxiv_digest import __version__
 from arxiv_digest.categories import matching
 from arxiv_digest.config import load_settings
 from arxiv_digest.errors import DigestError, InputError
-from arxiv_digest.lines import echo, say
+from arxiv_digest.lines import Unbroken, echo, say
 from arxiv_digest.pipeline import Pipeline, Request
 from arxiv_digest.render.index import write_index
 from arxiv_digest.render.markdown import render_digest
@@ -32,7 +32,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-console = Console(stderr=True, highlight=False, soft_wrap=True)  # a log line stays one line
+# a log line stays one line; a reader that went away (stderr piped to a closed reader) must not
+# end the run before the digest is written
+console = Console(file=Unbroken("stderr"), highlight=False, soft_wrap=True)
 
 
 def fail(exc: DigestError) -> typer.Exit:
@@ -41,19 +43,25 @@ def fail(exc: DigestError) -> typer.Exit:
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the program is, like Ctrl-C: a run stops the same way for both."""
+    """SIGTERM or SIGHUP (a closed terminal or SSH session), raised where the program is, like
+    Ctrl-C: a run stops the same way for all three, temp files removed, cache kept."""
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__(signum)
+        self.code = 128 + signum  # 143 for SIGTERM, 129 for SIGHUP
 
 
 @contextlib.contextmanager
 def interrupts() -> Iterator[None]:
     def terminate(signum: int, frame: object) -> None:
-        raise Terminated
+        raise Terminated(signum)
 
-    previous = signal.signal(signal.SIGTERM, terminate)
+    previous = {sig: signal.signal(sig, terminate) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def parse_date(value: str | None) -> dt.date | None:
@@ -145,7 +153,7 @@ def summarize(
         done, total = pipeline.progress() if pipeline is not None else (0, 0)
         what = f"{done} of {total} summarized and cached" if total else "nothing summarized yet"
         report.error = f"interrupted: {what}; run again to finish"
-        report.code = 143 if isinstance(exc, Terminated) else 130
+        report.code = exc.code if isinstance(exc, Terminated) else 130
         say(console, report.error)
     if pipeline is not None:
         report.outcome = pipeline.outcome

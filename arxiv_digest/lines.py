@@ -6,6 +6,10 @@ line goes through ``untrusted.printable`` here, so none holds a line break or a 
 
 from __future__ import annotations
 
+import os
+import sys
+from typing import Any, TextIO
+
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -24,5 +28,43 @@ def say(console: Console, text: str, style: str = "", label: str = "") -> None:
 
 
 def echo(text: str) -> None:
-    """One line on stdout (doctor's checks, cache-stats, categories)."""
-    typer.echo(printable(text, None))
+    """One line on stdout (doctor's checks, cache-stats, categories); a closed reader
+    (``| head -1``) ends the output quietly, not with a traceback or exit 120."""
+    try:
+        typer.echo(printable(text, None))
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the flush at exit cannot fail either
+
+
+class Unbroken:
+    """sys.stderr (looked up at each write, so test runners can swap it) where a write to a
+    reader that went away is dropped: a run's log is for people, and losing it must not cost
+    the digest. Everything else is the stream's own."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._broken = False
+
+    @property
+    def _stream(self) -> TextIO:
+        stream: TextIO = getattr(sys, self._name)
+        return stream
+
+    def write(self, text: str) -> int:
+        if not self._broken:
+            try:
+                return self._stream.write(text)
+            except (BrokenPipeError, ValueError):  # EPIPE, or a closed stream
+                self._broken = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._broken:
+            try:
+                self._stream.flush()
+            except (BrokenPipeError, ValueError):
+                self._broken = True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)

@@ -58,6 +58,7 @@ VERDICT = {
     2: "❌ a setup or input problem; nothing was overwritten",
     3: "❌ arXiv or the LLM endpoint could not be reached",
     4: "❌ the output or the cache could not be written",
+    129: "⏹️ interrupted",
     130: "⏹️ interrupted",
     143: "⏹️ interrupted",
 }

@@ -25,7 +25,7 @@ from arxiv_digest.reading import Unreadable, decode, read_bytes
 
 DAY_DIR = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")  # + for ad-hoc groups: cs.SD+eess.AS
-_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 MAX_DIGEST_BYTES = 32 * 1024 * 1024  # a day of 1,000 papers is ~3 MB
 
 

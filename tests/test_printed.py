@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +137,34 @@ def test_the_job_summary_file_is_capped_even_with_an_earlier_step_in_it(isolated
     outcome = Outcome(failed=failed_entries(50, "长" * 20_000))
     write_job_summary(RunReport(code=1, outcome=outcome), {"GITHUB_STEP_SUMMARY": str(target)})
     assert target.stat().st_size < 2**20
+
+
+# -- a reader that went away --------------------------------------------------------------------
+def closed_pipe() -> int:
+    read, write = os.pipe()
+    os.close(read)  # every write to ``write`` now fails with EPIPE
+    return write
+
+
+def test_stderr_to_a_closed_reader_still_writes_the_digest(llm: FakeLLM, isolated: Path):
+    write = closed_pipe()  # progress lines come before the digest is written
+    try:
+        run = subprocess.run(
+            [sys.executable, "-m", "arxiv_digest", "summarize", "--feed", str(MULTI),
+             "--no-enrich"],
+            stderr=write, stdout=subprocess.DEVNULL, timeout=120, env=os.environ,
+        )  # fmt: skip
+    finally:
+        os.close(write)
+    assert run.returncode == 0
+    assert (isolated / "output" / "2026-09-24" / "cs.LG+cs.AI+cs.CL+stat.ML.md").is_file()
+
+
+def test_stdout_to_a_closed_reader_ends_quietly(isolated: Path):
+    write = closed_pipe()
+    try:
+        run = subprocess.run([sys.executable, "-m", "arxiv_digest", "categories", "cs"],
+                             stdout=write, stderr=subprocess.PIPE, timeout=60, env=os.environ)
+    finally:
+        os.close(write)
+    assert run.returncode == 0 and b"Traceback" not in run.stderr

@@ -224,7 +224,9 @@ def test_a_cache_locked_by_another_program_is_storage_error(isolated: Path):
 
 
 # -- signals ----------------------------------------------------------------------------------
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize(
+    ("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)]
+)
 def test_a_signal_stops_the_run_keeps_the_cache_and_says_how_far(
     llm: FakeLLM, isolated: Path, sig: int, code: int
 ):
