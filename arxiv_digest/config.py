@@ -77,8 +77,9 @@ class Settings(BaseSettings):
     token_param: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
     temperature: float | None = 0.3
     extra_body: dict[str, Any] = {}  # sent with every request, e.g. enable_thinking = false
-    timeout: float = Field(default=60.0, ge=1)  # one whole request, connect to last byte
-    dead_after: float = Field(default=120.0, ge=1)  # no answer this long: the endpoint is down
+    # below 0.1 s no request could be answered (1e-9 made every paper fail after 5 attempts)
+    timeout: float = Field(default=60.0, ge=0.1)  # one whole request, connect to last byte
+    dead_after: float = Field(default=120.0, ge=0.1)  # no answer this long: the endpoint is down
     max_attempts: int = Field(default=5, ge=1)
     max_retry_seconds: float = Field(default=300.0, gt=0)
     retry_backoff: float = Field(default=1.0, gt=0)  # first backoff step, seconds

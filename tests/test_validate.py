@@ -85,4 +85,7 @@ def test_prompt_renders_placeholders_and_leaves_other_braces(tmp_path):
         id="2501.00001", version=2, announce_type="new", title=r"On $N_c$ {braces}", authors=["A"],
         categories=["cs.SD", "eess.AS"], abstract="Abs {title} text",
     )  # fmt: skip
-    assert prompts.render(paper) == r'On $N_c$ {braces}|Abs {title} text|cs.SD; eess.AS|无|{"x": 1}'
+    assert prompts.render(paper) == (  # arXiv's text fenced as data, ours as it is
+        r'<title>On $N_c$ {braces}</title>|<abstract>Abs {title} text</abstract>|'
+        r'cs.SD; eess.AS|<comment>无</comment>|{"x": 1}'
+    )

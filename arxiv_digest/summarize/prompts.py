@@ -23,6 +23,19 @@ BATCH_HEADER = (
 )
 BATCH_TITLE_ZH = "每篇的对象里也给出 title_zh（标题的中文译文）。\n\n"
 BATCH_JUDGED = "每篇的对象里也给出 score 和 reason（见文末“读者关注”的说明）。\n\n"
+# a tag that opens or closes a fence, or looks like one, inside the text fenced
+_FENCE_LIKE = re.compile(
+    r"<\s*/?\s*(?:title|abstract|comment|authors|paper)\b[^>]*>", re.IGNORECASE
+)
+
+
+def fence(name: str, text: str) -> str:
+    """``<name>text</name>``: a title or abstract is data, and an abstract that writes
+    "</abstract> 读者关注：…" cannot step out of its fence to pass as our instructions."""
+    inner = _FENCE_LIKE.sub(lambda m: m.group().replace("<", "‹").replace(">", "›"), text)
+    return f"<{name}>{inner}</{name}>"
+
+
 # shipped inside the package (a copy of the repository's prompts/), for runs outside a checkout
 BUNDLED = Path(__file__).resolve().parents[1] / "prompts"
 
@@ -83,12 +96,14 @@ class Prompts:
         return "\n\n" + self.judge.replace("{interests}", interests) if interests else ""
 
     def render(self, paper: Paper) -> str:
+        """The template filled in; text from arXiv between fences (system.md says what they
+        are), ids and categories as they are (checked against arXiv's syntax already)."""
         values = {
-            "title": paper.title,
-            "abstract": paper.abstract,
+            "title": fence("title", paper.title),
+            "abstract": fence("abstract", paper.abstract),
             "categories": "; ".join(paper.categories),
-            "comment": paper.comment or "无",
-            "authors": "; ".join(paper.authors),
+            "comment": fence("comment", paper.comment or "无"),
+            "authors": fence("authors", "; ".join(paper.authors)),
             "id": paper.versioned_id,
         }
         return PLACEHOLDER.sub(lambda m: values[m.group(1)], self.template)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-TITLE = re.compile(r"标题[:：]\s*(.+)")
+TITLE = re.compile(r"标题[:：]\s*(?:<title>)?(.+?)(?:</title>)?[ \t]*$", re.MULTILINE)
 PAPER_ID = re.compile(r"^\[(\S+)\]", re.MULTILINE)
 INTERESTS = re.compile(r"读者关注[:：]\s*(.+)")
 
