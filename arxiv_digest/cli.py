@@ -241,13 +241,13 @@ def site(
     from arxiv_digest.site.build import build_site
 
     try:
-        built = build_site(output, dest, lambda line: console.print(line, markup=False))
+        built = build_site(output, dest, lambda line: say(console, line))
     except DigestError as exc:
         raise fail(exc) from None
-    console.print(
+    say(
+        console,
         f"wrote {dest}: {built.pages} pages ({built.rendered} rendered, the rest kept from the "
         f"last build), {built.papers} papers, search: {built.search} ({built.seconds:.1f} s)",
-        markup=False,
     )
 
 
