@@ -21,7 +21,14 @@ from pathlib import Path
 from typing import get_args
 
 from arxiv_digest.models import FirstSeen, Paper, Section
-from arxiv_digest.storage import check_db_file, day_dirs, load_digest, safe_name
+from arxiv_digest.storage import (
+    NotADigest,
+    check_db_file,
+    day_dirs,
+    load_digest,
+    read_digest_bytes,
+    safe_name,
+)
 
 SECTIONS: tuple[Section, ...] = get_args(Section)  # "new", "replaced": the digest's order
 
@@ -66,8 +73,8 @@ class History:
                 return  # a link or a special file is no digest of ours (and may block)
             if known and known[0] == info.st_size and known[2] == info.st_mtime:
                 return  # untouched since it was indexed
-            data = path.read_bytes()
-        except OSError:
+            data = read_digest_bytes(path)  # capped; never a link swapped in meanwhile
+        except (OSError, NotADigest):
             return
         digest = hashlib.sha1(data, usedforsecurity=False).hexdigest()
         if not (known and known[:2] == (len(data), digest)):

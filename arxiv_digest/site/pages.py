@@ -12,7 +12,7 @@ from urllib.parse import quote
 from arxiv_digest.models import Digest, Entry, Section
 from arxiv_digest.render.markdown import FAILED_SUMMARY, SECTION_TITLES
 from arxiv_digest.site.tex import tex_html
-from arxiv_digest.storage import day_dirs, load_digest, parse_digest
+from arxiv_digest.storage import day_dirs, load_digest, parse_digest, read_digest_bytes
 
 
 @dataclass
@@ -96,13 +96,13 @@ def collect(output: Path, known: dict[str, dict[str, object]] | None = None) -> 
         for path in sorted(day.glob("*.json")):
             relative = f"{day.name}/{path.name}"
             try:
-                data = path.read_bytes()
+                data = read_digest_bytes(path)  # no link, FIFO or /dev/zero: storage's rules
                 key = hashlib.sha1(data).hexdigest()
                 record = known.get(relative)
                 if record is not None and record.get("key") == key:
                     site.pages.append(_from_record(path, record))
                     continue
-                digest = parse_digest(data)
+                digest = parse_digest(data, path)
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 site.skipped.append(f"{path}: {str(exc).splitlines()[0][:120]}")
                 continue
