@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 from arxiv_digest.errors import ConfigError, DigestError, LLMError
 from arxiv_digest.models import Entry
-from arxiv_digest.summarize.prompts import BUNDLED, find_prompts_dir
+from arxiv_digest.reading import Unreadable, read_text
+from arxiv_digest.summarize.prompts import BUNDLED, fence, find_prompts_dir
 from arxiv_digest.summarize.validate import (
     _LIST_OR_HEADING,
     AnswerError,
@@ -75,7 +76,9 @@ def load_prompt(folder: Path) -> str:
     if not path.is_file():
         path = BUNDLED / OVERVIEW_FILE
     try:
-        text = path.read_text(encoding="utf-8").strip()
+        text = read_text(path).strip()  # a FIFO never blocks, a non-UTF-8 file is named
+    except Unreadable as exc:
+        raise ConfigError(f"prompts: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if "overview" not in text:
@@ -96,7 +99,7 @@ def pick(entries: list[Entry]) -> list[Entry]:
 def messages(prompt: str, ask: DayAsk) -> list[dict[str, str]]:
     system = prompt.replace("{title}", ask.title).replace("{date}", ask.date.isoformat())
     lines = [
-        f"{n}. {' '.join(e.paper.title.split())}\n{e.summary}"
+        f"{n}. {fence('title', ' '.join(e.paper.title.split()))}\n{e.summary}"  # arXiv's: data
         for n, e in enumerate(pick(ask.entries), start=1)
     ]
     return [{"role": "system", "content": system}, {"role": "user", "content": "\n\n".join(lines)}]

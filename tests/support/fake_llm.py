@@ -483,7 +483,7 @@ class FakeLLM:
 
     def overview(self, call: Call, mode: str) -> str:
         """今日概览 over the numbered titles and 简介 the request lists."""
-        papers = re.findall(r"(?m)^\d+\. (.+)$", call.first_user)
+        papers = re.findall(r"(?m)^\d+\. (?:<title>)?(.+?)(?:</title>)?$", call.first_user)
         first = papers[0][:40] if papers else "无"
         text = (
             f"今天共有 {len(papers)} 篇论文，主题集中在测试任务与方法评估上。代表性工作如“{first}”"
