@@ -181,7 +181,7 @@ class Pipeline:
         also when nothing new was written."""
         healed = {(digest.date, digest.group.name) for digest, _ in outcome.healed}
         fresh = [d for d, _ in outcome.digests if (d.date, d.group.name) not in healed]
-        outcome.pushes = publish(fresh, self.settings, self.links, self._say, self.console.out)
+        outcome.pushes = publish(fresh, self.settings, self.links, self._say, self._print)
         return outcome
 
     def _say(self, text: str) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from arxiv_digest.config import Settings
+from arxiv_digest.errors import StorageError
 from arxiv_digest.models import Digest
 from arxiv_digest.publish import feishu, other, wecom
 from arxiv_digest.publish.ledger import Ledger
@@ -86,7 +87,7 @@ def publish(
         return []  # nothing configured: not even the ledger is opened
     try:
         ledger = Ledger(settings.cache)
-    except (sqlite3.Error, OSError) as exc:
+    except (sqlite3.Error, OSError, StorageError) as exc:
         warn(f"cannot record pushes in {settings.cache} ({exc}); nothing pushed this run")
         return []
     try:

@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from arxiv_digest.storage import check_db_file
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pushes (
     grp TEXT NOT NULL,
@@ -37,6 +39,7 @@ class Ledger:
     """sqlite3 errors reach the caller, which warns and sends nothing (rather than twice)."""
 
     def __init__(self, path: Path) -> None:
+        check_db_file(path)  # no symlink, FIFO or other program's file (storage's rules)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, isolation_level=None, timeout=10.0)
         try:
