@@ -290,4 +290,5 @@ def test_a_model_id_from_the_list_prints_on_one_line(llm: FakeLLM, isolated):
     assert result.exit_code == 0, result.stderr
     assert {c.body["model"] for c in llm.calls} == {"evil\n::error::injected"}  # sent as listed
     assert not any(line.startswith("::") for line in result.stderr.splitlines())
-    assert "model evil ::error::injected (the server serves one model)" in result.stderr
+    # defused where a line could start: after a space (where a log viewer may wrap it)
+    assert "model evil : :error::injected (the server serves one model)" in result.stderr
