@@ -14,7 +14,14 @@ from arxiv_digest.config import Settings
 from arxiv_digest.errors import ApiError, StorageError
 from arxiv_digest.history import History
 from arxiv_digest.models import Entry, Group, Paper, Seed
-from arxiv_digest.rank import fts5_available, rank
+from arxiv_digest.rank import MAX_PHRASES, fts5_available, phrases, rank
+from arxiv_digest.rank.translate import (
+    TranslationError,
+    cached,
+    keep,
+    needs_translation,
+    translate,
+)
 from arxiv_digest.sources.api import ExportApi
 from arxiv_digest.sources.http import HttpFetcher
 from arxiv_digest.sources.seeds import load_seeds
@@ -30,12 +37,16 @@ class Annotator:
         http: Callable[[], HttpFetcher],
         say: Callable[[str], None],
         no_enrich: bool = False,
+        no_llm: bool = False,
     ) -> None:
         self.settings = settings
         self._http = http  # made on first use: most runs need no seed lookup
         self._say = say
         self._no_enrich = no_enrich
+        self._no_llm = no_llm
         self.history: History | None = None
+        self.searched: dict[str, list[str]] = {}  # group → the phrases searched, when translated
+        self.notes: dict[str, str] = {}  # group → what its summary line adds about relevance
 
     def __enter__(self) -> Annotator:
         try:
@@ -63,7 +74,12 @@ class Annotator:
         # lexical scores, also as the fallback for papers the model did not judge
         lexical = group.ranks and any(e.score is None for e in entries)
         if lexical and fts5_available():
-            relevance = rank(papers, group.interests, self._seeds(group), day)
+            interests = self._interests(group)
+            relevance = rank(papers, "\n".join(interests), self._seeds(group), day,
+                             aliases=self.settings.aliases)  # fmt: skip
+            matched = any(r.reason.startswith("匹配") for r in relevance.values())
+            if group.interests.strip() and not matched:
+                self.notes[group.name] = "; its interests matched no paper today"
         elif lexical:
             self._say("warning: this Python's SQLite has no FTS5; papers are not ranked")
         annotated = []
@@ -78,6 +94,55 @@ class Annotator:
         if group.sort == "score":  # numbering follows: new first, then by score
             annotated.sort(key=lambda e: (e.paper.section != "new", -(e.score or 0)))
         return annotated
+
+    def _interests(self, group: Group) -> list[str]:
+        """The phrases to search: Chinese ones translated (once, then cached), the summary
+        line and the JSON told what was searched; a setting that cannot be used says so."""
+        wanted = phrases(group.interests)
+        if len(wanted) > MAX_PHRASES:
+            self._say(f"warning: group {group.name}: interests has {len(wanted)} phrases; only "
+                      f"the first {MAX_PHRASES} are searched")  # fmt: skip
+            wanted = wanted[:MAX_PHRASES]
+        chinese = needs_translation(wanted)
+        if not chinese:
+            return wanted
+        english = [p for p in wanted if p not in chinese]
+        model = self.settings.model or ""
+        translated = cached(self.settings.cache, model, chinese)
+        if translated is None:
+            translated = self._translate(group, chinese)
+        if translated:
+            self.searched[group.name] = english + translated
+            self.notes[group.name] = "; interests searched as: " + ", ".join(translated)
+        return english + translated
+
+    def _translate(self, group: Group, chinese: list[str]) -> list[str]:
+        why = "--no-llm is set" if self._no_llm else ""
+        if not why and self.settings.api_key is None:
+            why = "no API key"
+        if not why:
+            import openai
+
+            client = openai.OpenAI(
+                api_key=self.settings.api_key.get_secret_value(),  # type: ignore[union-attr]
+                base_url=self.settings.base_url,
+                timeout=self.settings.timeout,
+                max_retries=2,
+            )
+            try:
+                found = translate(client, self.settings.model or "", chinese,
+                                  self.settings.extra_body)  # fmt: skip
+            except TranslationError as exc:
+                why = str(exc)
+            else:
+                keep(self.settings.cache, self.settings.model or "", chinese, found)
+                return found
+            finally:
+                client.close()
+        self._say(f"warning: group {group.name}: interests {', '.join(chinese)} are Chinese and "
+                  f"could not be translated for the search ({why}); write `interests` in "
+                  "English to rank by them")  # fmt: skip
+        return []
 
     def _seeds(self, group: Group) -> list[Seed]:
         def api() -> ExportApi:

@@ -119,6 +119,7 @@ class Settings(BaseSettings):
         if value and not value.startswith(("https://", "http://")):
             raise ValueError("must start with https:// (where the web reader is published)")
         return value.rstrip("/") or None
+    aliases: dict[str, list[str]] = {}  # relevance: a form = [other forms that mean the same]
 
     @field_validator("rpm", "tpm", mode="before")
     @classmethod

@@ -216,6 +216,7 @@ class Digest(BaseModel):
     group: Group
     entries: list[Entry]
     overview: str | None = None  # 今日概览: one Chinese paragraph on the day's themes
+    searched: list[str] = Field(default_factory=list)  # Chinese interests as searched in English
 
     def section(self, name: Section) -> list[Entry]:
         return [e for e in self.entries if e.paper.section == name]
@@ -244,6 +245,7 @@ class Digest(BaseModel):
             "top": self.group.top,
             "sort": self.group.sort,
             "llm_score": self.group.llm_score,
+            "searched": self.searched,
             "papers": [e.to_json() for e in self.entries],
             "overview": self.overview,
             "stats": self.stats,
@@ -268,4 +270,5 @@ class Digest(BaseModel):
             group=group,
             entries=[Entry.from_json(p) for p in data["papers"]],
             overview=data.get("overview") or None,
+            searched=[s for s in data.get("searched") or [] if isinstance(s, str)],
         )

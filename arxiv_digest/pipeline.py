@@ -233,12 +233,15 @@ class Pipeline:
             self._enrich(jobs)
         summaries = self._summarize(jobs, sick, request)
         digests = []
-        with Annotator(self.settings, lambda: self.http, self._say, request.no_enrich) as notes:
+        with Annotator(
+            self.settings, lambda: self.http, self._say, request.no_enrich, request.no_llm
+        ) as notes:
             for job in jobs:
                 date = request.date or job.date
                 entries = [summaries[(paper.id, job.group.judged)] for paper in job.papers]
                 entries = notes.annotate(job.group, job.papers, entries, date, job.listing.papers)
-                digests.append(Digest(date=date, group=job.group, entries=entries))
+                digests.append(Digest(date=date, group=job.group, entries=entries,
+                                      searched=notes.searched.get(job.group.name, [])))  # fmt: skip
         if self.summarizer is not None:  # 今日概览: an extra, left out with a warning
             digests = with_overviews(digests, self.summarizer, self.settings, self._say)
         for digest in digests:
@@ -246,7 +249,8 @@ class Pipeline:
             stats = digest.stats
             self._print(
                 f"{digest.group.name}: {stats['new']} new, {stats['replaced']} replaced → "
-                f"{md_path}"
+                f"{md_path}{escape(notes.notes.get(digest.group.name, ''))}",
+                soft_wrap=True,
             )
         for digest in sick:
             judged, zh = digest.group.judged, self._shows_title_zh(digest.group.name)

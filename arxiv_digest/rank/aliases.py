@@ -76,6 +76,11 @@ def spellings(phrase: str) -> list[str]:
     pretraining, multimodal ↔ multi modal."""
     words = _WORDS.findall(phrase.lower())
     out = []
+    inner = {"2": "to", "4": "for"}  # sim-2-real
+    spelled = [inner.get(w, w) if 0 < i < len(words) - 1 else w for i, w in enumerate(words)]
+    if spelled != words:
+        out.append(" ".join(spelled))
+        words = spelled
     for i, word in enumerate(words):
         if m := _DIGIT_WORD.match(word):
             joiner = "to" if m[2] == "2" else "for"

@@ -84,8 +84,6 @@ def forms(index: Index, phrase: str, groups: Sequence[Sequence[str]]) -> Phrase:
             result.forms.append(Form(label, terms, alias, words))
 
     add(phrase.strip(), base, False)
-    for spelling in spellings(phrase):
-        add(phrase.strip(), stem(content(spelling)), False)
     for group in groups:
         members = [(m, stem(content(m))) for m in group]
         for _, terms in members:
@@ -101,6 +99,8 @@ def forms(index: Index, phrase: str, groups: Sequence[Sequence[str]]) -> Phrase:
                 add(label, base[:start] + other_terms + base[start + len(terms) :], True)
                 for spelling in spellings(other):
                     add(label, stem(content(spelling)), True)
+    for spelling in spellings(phrase):
+        add(spelling, stem(content(spelling)), True)
     return result
 
 

@@ -88,6 +88,15 @@ def good_summary(title: str) -> str:
     )
 
 
+# what the fake "translates" when asked for English search phrases (rank/translate.py)
+TRANSLATIONS = {
+    "里德堡原子": "Rydberg atoms",
+    "格点规范": "lattice gauge theory",
+    "语音增强": "speech enhancement",
+    "声码器": "vocoder",
+}
+
+
 @dataclass
 class Call:
     index: int
@@ -410,6 +419,10 @@ class FakeLLM:
     def content(self, call: Call, mode: str) -> str:
         if '"overview"' in call.body["messages"][0]["content"]:
             return self.overview(call, mode)
+        if "English search phrases" in json.dumps(call.body.get("messages", [])[:1]):
+            asked = call.first_user.split("Interests:", 1)[-1]
+            found = [en for zh, en in TRANSLATIONS.items() if zh in asked]
+            return json.dumps({"phrases": found}, ensure_ascii=False)
         ids = PAPER_ID.findall(call.first_user)
         if ids and "JSON 数组" in "".join(m["content"] for m in call.body["messages"]):
             return self.batch_content(call, ids, mode)
