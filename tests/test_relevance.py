@@ -118,7 +118,7 @@ def test_chinese_interests_are_translated_once_and_shown(llm: FakeLLM, isolated:
     assert data["searched"] == ["Rydberg atoms", "lattice gauge theory"]
     assert data["interests"] == "里德堡原子，格点规范"  # the user's own words stay
     md = (isolated / DAY / "q.md").read_text()
-    assert "](#2504.18074) — " in md[: md.index("## 最新发布")]  # in the ⭐ block
+    assert "](#2504.18074)" in md[: md.index("## 最新发布")]  # in the ⭐ block
     calls = len(llm.calls)
     result = runner.invoke(app, [*args, "--force"])
     assert result.exit_code == 0, result.stderr
