@@ -249,8 +249,7 @@ class Pipeline:
             stats = digest.stats
             self._print(
                 f"{digest.group.name}: {stats['new']} new, {stats['replaced']} replaced → "
-                f"{md_path}{escape(notes.notes.get(digest.group.name, ''))}",
-                soft_wrap=True,
+                f"{md_path}{notes.notes.get(digest.group.name, '')}"
             )
         for digest in sick:
             judged, zh = digest.group.judged, self._shows_title_zh(digest.group.name)
