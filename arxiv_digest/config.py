@@ -31,6 +31,7 @@ from arxiv_digest.config_errors import explain, toml_hint
 from arxiv_digest.errors import ConfigError
 from arxiv_digest.models import Group
 from arxiv_digest.reading import Unreadable, read_text
+from arxiv_digest.storage import MAX_GROUP_NAME
 from arxiv_digest.summarize.providers import default_model
 
 DEFAULT_CONFIG = Path("arxiv-digest.toml")
@@ -41,6 +42,15 @@ INTERNAL = {"model_chosen", "model_why"}  # fields that are not settings
 _PLACEHOLDER_KEY = re.compile(
     r"^(?:sk-)?(?:.*(?:\.\.\.|…).*|x{3,}|\*+|<.*>|your.*key.*|changeme|placeholder)$", re.I
 )
+RESERVED_BODY_KEYS = {  # what the request itself sets, and where the user sets it instead
+    "model": "set model (ARXIV_DIGEST_MODEL) instead",
+    "messages": "the prompts are the files in prompts/",
+    "max_tokens": "set max_tokens (ARXIV_DIGEST_MAX_TOKENS) instead",
+    "max_completion_tokens": "set max_tokens and token_param instead",
+    "stream": "answers are read whole, one JSON object each",
+    "stream_options": "answers are read whole, one JSON object each",
+    "n": "one answer is read per request; more would be paid for and thrown away",
+}
 
 
 def default_cache_path() -> Path:
@@ -92,6 +102,7 @@ class Settings(BaseSettings):
 
     rss_url: str = "https://rss.arxiv.org/rss"
     api_url: str = "https://export.arxiv.org/api/query"
+    fetch_timeout: float = Field(default=120.0, gt=0)  # one arXiv request, connect to last byte
     output: Path = Path("output")
     lock_wait: float = Field(default=300.0, ge=0)  # seconds to wait for another run to finish
 
@@ -125,6 +136,16 @@ class Settings(BaseSettings):
     @classmethod
     def _zero_is_off(cls, value: Any) -> Any:
         return None if value in (0, "0", "") else value
+
+    @field_validator("extra_body")
+    @classmethod
+    def _extra_body_adds_only(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """[extra_body] is merged over the request last: it must not replace what the run
+        depends on (the model, the paper, the answer's bound, one JSON answer at a time)."""
+        for key in value:
+            if key in RESERVED_BODY_KEYS:
+                raise ValueError(f"[extra_body] cannot set {key!r}: {RESERVED_BODY_KEYS[key]}")
+        return value
 
     @field_validator("concurrency", mode="before")
     @classmethod
@@ -181,6 +202,11 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"group name {group.name!r} must match [A-Za-z0-9][A-Za-z0-9._-]* "
                     "(it becomes output/DATE/NAME.md)"
+                )
+            if len(group.name) > MAX_GROUP_NAME:
+                raise ValueError(
+                    f"group name {group.name[:40]!r}… is {len(group.name)} characters long "
+                    f"(at most {MAX_GROUP_NAME}: it becomes a file name)"
                 )
             if group.name in seen:
                 raise ValueError(f"two groups are named {group.name!r}")

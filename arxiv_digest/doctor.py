@@ -107,7 +107,7 @@ class Doctor:
     def arxiv(self, settings: Settings) -> Paper:
         categories = settings.groups[0].categories if settings.groups else ["cs.SD"]
         paper = SAMPLE
-        with HttpFetcher(timeout=20, attempts=2, backoff=1.0, max_total=40) as http:
+        with HttpFetcher(timeout=20, total=30, attempts=2, backoff=1.0, max_total=40) as http:
             try:
                 listing = parse_feed(fetch_feed(http, settings.rss_url, categories))
                 self.note(True, f"arXiv feed {'+'.join(categories)}: {len(listing.papers)} "
@@ -126,8 +126,9 @@ class Doctor:
     def endpoint(self, settings: Settings) -> bool:
         """The model list decides the model as in a run; a name it lacks is tried below."""
         from arxiv_digest.summarize.model_choice import base_url_of, choose, fetch
+        from arxiv_digest.summarize.providers import shown_url
 
-        url = base_url_of(settings)
+        url = shown_url(base_url_of(settings))  # no user:pass@, no ?api-key=
         try:
             found = fetch(settings)
         except DigestError as exc:  # the key refused

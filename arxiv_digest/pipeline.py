@@ -23,9 +23,15 @@ from arxiv_digest.render.links import Links
 from arxiv_digest.render.markdown import render_digest
 from arxiv_digest.select import select
 from arxiv_digest.sources.api import ExportApi, clipped, enrich
-from arxiv_digest.sources.feed import fetch_feed, parse_feed
+from arxiv_digest.sources.feed import feed_url, fetch_feed, parse_feed
 from arxiv_digest.sources.http import HttpFetcher
-from arxiv_digest.storage import last_published, recent_digests, run_lock, write_digest
+from arxiv_digest.storage import (
+    MAX_GROUP_NAME,
+    last_published,
+    recent_digests,
+    run_lock,
+    write_digest,
+)
 from arxiv_digest.summarize.cache import SummaryCache
 from arxiv_digest.summarize.overview import with_overviews
 from arxiv_digest.summarize.prompts import Prompts, find_prompts_dir
@@ -133,6 +139,12 @@ def resolve_groups(settings: Settings, request: Request, feed: Listing | None) -
         raise InputError("--feed holds one listing: name one group with -g or -c")
     for group in groups:
         validate_categories(group.categories, settings.names)
+        if len(group.name) > MAX_GROUP_NAME:  # checked before anything is downloaded or paid for
+            raise InputError(
+                f"{len(group.categories)} categories make the file name {group.name[:40]}… "
+                f"{len(group.name)} characters long (at most {MAX_GROUP_NAME}); put them in a "
+                "[[groups]] entry with a short name in arxiv-digest.toml and use -g NAME"
+            )
     return groups
 
 
@@ -154,6 +166,7 @@ class Pipeline:
         self.summarizer: Summarizer | None = None
         self.choice: Choice | None = None  # the model asked and why, once decided
         self.outcome = Outcome()  # filled as the run goes: what a failed run still got done
+        self._feeds: dict[str, Listing | FetchError] = {}  # by URL, for this run
 
     @property
     def links(self) -> Links:
@@ -164,7 +177,8 @@ class Pipeline:
     def http(self) -> HttpFetcher:
         """Made on first use: a run from a saved feed without comments never opens one."""
         if self._http is None:
-            self._http = HttpFetcher(on_retry=self._say)
+            total = self.settings.fetch_timeout
+            self._http = HttpFetcher(timeout=min(30.0, total), total=total, on_retry=self._say)
         return self._http
 
     def run(self, request: Request) -> Outcome:
@@ -247,7 +261,7 @@ class Pipeline:
         for digest in digests:
             md_path, _ = self._write(digest, outcome)
             stats = digest.stats
-            self._print(
+            self._print(  # say() escapes and keeps it one line
                 f"{digest.group.name}: {stats['new']} new, {stats['replaced']} replaced → "
                 f"{md_path}{notes.notes.get(digest.group.name, '')}"
             )
@@ -316,17 +330,34 @@ class Pipeline:
             self._say(f"warning: {warning}")
         return Summarizer(self.settings, prompts, cache, self.console)
 
+    def _listing(self, categories: list[str]) -> Listing:
+        """Each feed URL downloaded once a run, however many groups read it (or its failure)."""
+        url = feed_url(self.settings.rss_url, categories)
+        if url not in self._feeds:
+            try:
+                data = fetch_feed(self.http, self.settings.rss_url, categories)
+                self._feeds[url] = listing = parse_feed(data, f"feed {'+'.join(categories)}")
+                self._notes(listing)
+            except FetchError as exc:
+                self._feeds[url] = exc
+        found = self._feeds[url]
+        if isinstance(found, FetchError):
+            raise found
+        return found
+
     def _job(self, group: Group, feed: Listing | None) -> Job:
         if feed is None:
-            data = fetch_feed(self.http, self.settings.rss_url, group.categories)
-            listing = parse_feed(data, source=f"feed {'+'.join(group.categories)}")
+            listing = self._listing(group.categories)
         else:
             listing = feed
+            self._notes(listing)
+        return Job(group=group, listing=listing, papers=select(listing.papers, group))
+
+    def _notes(self, listing: Listing) -> None:
         for note in listing.skipped:
             self._print(f"skipped {note}", "yellow", "warning:")
         for note in listing.clipped:
             self._print(note, "yellow", "warning:")
-        return Job(group=group, listing=listing, papers=select(listing.papers, group))
 
     def _worth_publishing(self, job: Job, request: Request) -> bool:
         date = request.date or job.date

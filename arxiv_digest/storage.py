@@ -141,9 +141,13 @@ def _json_object(raw: str | bytes, path: Path) -> dict[str, object]:
     return data
 
 
+# file names are at most 255 bytes; ".NAME.json.XXXXXXXX.tmp" while written is NAME + 19
+MAX_GROUP_NAME = 200
+
+
 def safe_name(group: str) -> bool:
     """A group name that can only ever be a file inside its day's folder."""
-    return bool(SAFE_NAME.match(group)) and ".." not in group
+    return bool(SAFE_NAME.match(group)) and ".." not in group and len(group) <= MAX_GROUP_NAME
 
 
 def digest_paths(output: Path, date: dt.date, group: str) -> tuple[Path, Path]:

@@ -23,6 +23,7 @@ from arxiv_digest.untrusted import (
     clean,
     clip,
 )
+from arxiv_digest.wire import MAX_API_BYTES
 
 MAX_BATCH = 100
 MIN_INTERVAL = 3.0
@@ -69,7 +70,7 @@ class ExportApi:
         self._pace()
         params = {"id_list": ",".join(batch), "max_results": str(len(batch)), "start": "0"}
         try:
-            response = self.http.get(self.url, params=params)
+            response = self.http.get(self.url, params=params, max_bytes=MAX_API_BYTES)
         except HTTPFailure as exc:
             raise ApiError(f"export API unavailable: {exc}") from exc
         finally:

@@ -13,7 +13,7 @@ import asyncio
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import openai
 from openai import AsyncOpenAI
@@ -29,8 +29,10 @@ from arxiv_digest.config import Settings
 from arxiv_digest.errors import EndpointDownError, LLMError, SetupError
 from arxiv_digest.retrying import retry_after_seconds, wait_retry_after
 from arxiv_digest.summarize import providers
+from arxiv_digest.summarize.answer import Completion, Malformed, TruncatedError, read_completion
 from arxiv_digest.summarize.limiter import ConcurrencyGate, RequestPacer, TokenBucket
 from arxiv_digest.summarize.provider_facts import provider_for, thinking_params, with_users
+from arxiv_digest.wire import ResponseTooLarge, caught, llm_async_client
 
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 QUIRK_SWITCHES = 4  # a request may change shape this often before it counts as failed
@@ -42,22 +44,6 @@ class RetryableLLMError(LLMError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-
-
-class TruncatedError(LLMError):
-    """The answer stopped at the token bound (finish_reason "length")."""
-
-    def __init__(self, budget: int) -> None:
-        super().__init__(f"answer cut at max_tokens={budget}")
-        self.budget = budget
-
-
-@dataclass(frozen=True)
-class Completion:
-    text: str
-    prompt_tokens: int
-    completion_tokens: int
-    latency: float
 
 
 @dataclass
@@ -83,11 +69,14 @@ class LLMClient:
         self._secret = key
         self.settings = settings
         self.base_url = settings.base_url or OPENAI_DEFAULT_BASE_URL
+        self.shown_url = providers.shown_url(self.base_url)  # no user:pass@, no ?api-key=
         self.client = AsyncOpenAI(
             api_key=key,
             base_url=self.base_url,  # explicit: the SDK must never read OPENAI_BASE_URL="" itself
             max_retries=0,  # tenacity below is the only retry layer
             timeout=settings.timeout,
+            # the SDK's defaults, but every answer capped in decoded bytes (wire.py)
+            http_client=llm_async_client(settings.timeout),
         )
         self.gate = gate or ConcurrencyGate(settings.fixed_concurrency)
         self.pacer = pacer or RequestPacer(settings.rpm)
@@ -99,6 +88,8 @@ class LLMClient:
         self.truncated = 0
         self.budget = settings.max_tokens  # raised for the run once answers keep hitting it
         self.problems: Counter[str] = Counter()
+        self.readable = 0  # answers that were chat completions
+        self.shapes: Counter[str] = Counter()  # answers that were not, by what they were
         self._unreachable = 0  # connection errors and timeouts before the first answer
         self._refusals: list[str] = []  # client errors before the first answer, in order
         self._early = 0  # requests in flight that were sent before any answer
@@ -193,6 +184,9 @@ class LLMClient:
                         f"no answer within {self.settings.timeout:g} s"
                     ) from None
                 except openai.APIConnectionError as exc:
+                    if isinstance(caught(exc), ResponseTooLarge):
+                        self.answers += 1  # it answered, with far too much
+                        self._malformed("an answer " + str(caught(exc)).split(" is ", 1)[-1])
                     self.problems["connection"] += 1
                     reason = f"connection error: {_cause(exc)}"
                     self._unreachable_or_dead(reason)
@@ -257,7 +251,7 @@ class LLMClient:
         reason = f"HTTP {exc.status_code} {message}".strip()
         if verdict.kind == "setup":
             self.fatal = SetupError(
-                f"the LLM endpoint {self.base_url} answered {reason}"
+                f"the LLM endpoint {self.shown_url} answered {reason}"
                 + (f" — {verdict.fix}" if verdict.fix else "")
             )
             raise self.fatal from None
@@ -269,8 +263,17 @@ class LLMClient:
             self.problems["429"] += 1
             await self.gate.overloaded()
             wait = retry_after_seconds(exc.response.headers)
+            limit = self.settings.max_retry_seconds
+            if wait is not None and wait > limit:
+                # no paper could be retried within its budget: stop now, not in 27 hours
+                self.fatal = EndpointDownError(
+                    f"the LLM endpoint {self.shown_url} asks to wait {wait:.0f} s (HTTP 429 "
+                    f"Retry-After), more than ARXIV_DIGEST_MAX_RETRY_SECONDS={limit:g}; every "
+                    "answer so far is cached, run again later"
+                )
+                raise self.fatal from None
             if wait is not None:
-                self.pacer.push_back(wait)
+                self.pacer.push_back(wait, limit)
             raise RetryableLLMError(reason, retry_after=wait) from None
         self.problems["5xx" if exc.status_code >= 500 else str(exc.status_code)] += 1
         self._unreachable_or_dead(reason, counts_as_unreachable=False)
@@ -299,7 +302,7 @@ class LLMClient:
         wave = max(2, self.first_wave)  # one refusal alone may be about its paper
         if len(self._refusals) == wave and len(set(self._refusals)) == 1 and self.fatal is None:
             self.fatal = SetupError(
-                f"the LLM endpoint {self.base_url} answered {reason} to each of the first "
+                f"the LLM endpoint {self.shown_url} answered {reason} to each of the first "
                 f"{wave} requests, whatever the paper — check OPENAI_API_KEY, OPENAI_BASE_URL "
                 "and ARXIV_DIGEST_MODEL"
             )
@@ -324,31 +327,48 @@ class LLMClient:
                 else ""
             )
             self.fatal = EndpointDownError(
-                f"cannot reach the LLM endpoint {self.base_url}: {self._redact(dead)}{slow}; "
+                f"cannot reach the LLM endpoint {self.shown_url}: {self._redact(dead)}{slow}; "
                 "every answer so far is cached, run again to finish"
             )
         if self.fatal is not None:
             raise self.fatal
 
     def _read(self, response: Any, latency: float, budget: int) -> Completion:
-        choice = response.choices[0] if response.choices else None
-        # only content is the answer: a reasoning model's reasoning_content never is
-        text = (choice.message.content if choice and choice.message else None) or ""
-        if choice is not None and choice.finish_reason == "length":
+        try:
+            reading = read_completion(response)
+        except Malformed as exc:
+            self._malformed(str(exc))
+        if reading.finish_reason == "length":
             raise TruncatedError(budget)
-        if not text.strip():
+        if not reading.text.strip():
             self.problems["empty"] += 1
             raise RetryableLLMError("empty answer")
-        usage = response.usage
+        self.readable += 1
+        if not reading.usage_readable:
+            self.problems["usage_unreadable"] += 1  # tokens counted as 0; the answer is kept
         return Completion(
-            text=text,
-            prompt_tokens=usage.prompt_tokens if usage else 0,
-            completion_tokens=usage.completion_tokens if usage else 0,
+            text=reading.text,
+            prompt_tokens=reading.prompt_tokens,
+            completion_tokens=reading.completion_tokens,
             latency=latency,
         )
 
+    def _malformed(self, shape: str) -> NoReturn:
+        """A 200 that is not a chat completion fails its paper; when the whole first wave
+        answered so, and none answered well, the endpoint is not one we can use."""
+        self.problems["malformed"] += 1
+        self.shapes[shape] += 1
+        if self.readable == 0 and self.shapes[shape] >= max(2, self.first_wave):
+            if self.fatal is None:
+                self.fatal = SetupError(
+                    f"the LLM endpoint {self.shown_url} answers every request with {shape} — "
+                    f"{providers.FIX_PATH}"
+                )
+            raise self.fatal
+        raise LLMError(f"the endpoint's answer was {shape}")
+
     def _redact(self, text: str) -> str:
-        return providers.redact(text, self._secret)
+        return providers.redact(text, self._secret, self.base_url)
 
     async def close(self) -> None:
         await self.client.close()

@@ -28,9 +28,10 @@ class RequestPacer:
         if start > now:
             await asyncio.sleep(start - now)
 
-    def push_back(self, seconds: float) -> None:
-        """A 429 told us to wait: no one starts before then, with or without an RPM cap."""
-        self._next = max(self._next, time.monotonic() + seconds)
+    def push_back(self, seconds: float, cap: float = 300.0) -> None:
+        """A 429 told us to wait: no one starts before then, with or without an RPM cap; never
+        longer than ``cap`` (the retry budget), whatever a Retry-After header says."""
+        self._next = max(self._next, time.monotonic() + min(seconds, cap))
 
 
 class TokenBucket:

@@ -70,22 +70,28 @@ def fetch(settings: Settings) -> Listing:
     """GET /models once, through the SDK; a key the endpoint refuses is a setup error."""
     import openai
 
-    from arxiv_digest.summarize.providers import FIX_KEY, error_fields, redact
+    from arxiv_digest.summarize.providers import FIX_KEY, error_fields, redact, shown_url
+    from arxiv_digest.wire import caught, llm_client
 
     key = settings.api_key.get_secret_value() if settings.api_key else ""
-    url = base_url_of(settings)
-    client = openai.OpenAI(
-        api_key=key, base_url=url, max_retries=0, timeout=min(settings.timeout, 30.0)
-    )
+    base_url = base_url_of(settings)
+    url = shown_url(base_url)  # no user:pass@, no ?api-key= in messages
+    timeout = min(settings.timeout, 30.0)
+    client = openai.OpenAI(  # the list capped at 16 MB decoded and bounded in whole time
+        api_key=key, base_url=base_url, max_retries=0, timeout=timeout,
+        http_client=llm_client(timeout),
+    )  # fmt: skip
     try:
         page = client.models.list()
         return Listing([_listed(m) for m in page.data if getattr(m, "id", None)])
     except openai.APIConnectionError as exc:
+        if (ours := caught(exc)) is not None:  # a bomb or a drip: it answered, unusably
+            return Listing(None, str(ours))
         cause = type(exc.__cause__ or exc).__name__
         return Listing(None, f"connection error: {cause}", unreachable=True)
     except openai.APIStatusError as exc:
         if exc.status_code in (401, 403):
-            message = redact(error_fields(exc.body)[2] or str(exc.message), key)
+            message = redact(error_fields(exc.body)[2] or str(exc.message), key, base_url)
             raise SetupError(
                 f"the LLM endpoint {url} answered HTTP {exc.status_code} "
                 f"{printable(message, 300)} — {FIX_KEY}"
@@ -129,8 +135,10 @@ def _listed_row(row: dict[str, str | None]) -> Listed:
 
 def choose(settings: Settings, found: Listing, today: dt.date) -> Choice:
     """The model to ask, why, and the warnings the run must show."""
+    from arxiv_digest.summarize.providers import shown_url
+
     provider = provider_for(settings.base_url)
-    url = base_url_of(settings)
+    url = shown_url(base_url_of(settings))  # for messages: no user:pass@, no ?api-key=
     ids = found.ids
     if not settings.model_chosen:
         model = str(settings.model)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from arxiv_digest.summarize.provider_facts import PROVIDERS, default_model, replacement
 
@@ -164,10 +165,49 @@ def _thinking_field(text: str, param: str, sent: dict[str, Any]) -> str:
     return next((k for k in _THINKING_FIELDS if k in extra and (k in param or k in lowered)), "")
 
 
-def redact(text: str, secret: str) -> str:
-    """The key out of a provider's message (LiteLLM echoes part of it back)."""
+def redact(text: str, secret: str, base_url: str = "") -> str:
+    """The key out of a provider's message (LiteLLM echoes part of it back), and the secrets a
+    base URL may hold (user:pass@, ?api-key=) out of anything that shows it."""
+    for value in sorted(url_secrets(base_url), key=len, reverse=True):
+        text = text.replace(value, "***")
     if secret:
         text = text.replace(secret, "***")
         if len(secret) > 8:
             text = text.replace(secret[-4:], "****") if f"...{secret[-4:]}" in text else text
     return text
+
+
+def url_secrets(url: str) -> list[str]:
+    """What in a URL may be a credential: the userinfo and every query value (Azure's api-key,
+    proxies' ?key=, ?token=), each also as it appears percent-encoded."""
+    if not url:
+        return []
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return []
+    found = [parts.username or "", parts.password or ""]
+    found += [value for _, value in parse_qsl(parts.query, keep_blank_values=False)]
+    found += [chunk.partition("=")[2] for chunk in parts.query.split("&")]
+    found += [userinfo for userinfo in [parts.netloc.rpartition("@")[0]] if userinfo]
+    found += [unquote(value) for value in found]
+    return [value for value in dict.fromkeys(found) if len(value) >= 3]
+
+
+def shown_url(url: str) -> str:
+    """The base URL as messages show it: host and path, no userinfo, query values hidden."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return redact(url, "", url)
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = ("***@" if "@" in parts.netloc else "") + host + port
+    query = "&".join(
+        f"{chunk.partition('=')[0]}=***" if "=" in chunk else "***"
+        for chunk in parts.query.split("&")
+        if chunk
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))

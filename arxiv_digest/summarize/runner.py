@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -141,7 +143,15 @@ class Summarizer:
         self.kept = 0  # of which are in the cache now
 
     def fingerprint(self, interests: str) -> str:
-        return self.prompts.judged_fingerprint(interests) if interests else self.prompts.fingerprint
+        """The prompts', and [extra_body] too when set (it can change the answer, e.g. thinking
+        on or off), so changing it asks again; with none set, keys stay as they were."""
+        base = self.prompts.judged_fingerprint(interests) if interests else self.prompts.fingerprint
+        if not self.settings.extra_body:
+            return base
+        extra = json.dumps(
+            self.settings.extra_body, sort_keys=True, ensure_ascii=False, default=str
+        )
+        return hashlib.sha256(f"{base}\0{extra}".encode()).hexdigest()[:16]
 
     def key(self, ask: Ask) -> str:
         return cache_key(ask.paper, self.settings.model, self.fingerprint(ask.interests))
