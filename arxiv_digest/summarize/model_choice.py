@@ -83,7 +83,10 @@ def fetch(settings: Settings) -> Listing:
     )  # fmt: skip
     try:
         page = client.models.list()
-        return Listing([_listed(m) for m in page.data if getattr(m, "id", None)])
+        data = getattr(page, "data", None)
+        if not isinstance(data, list):  # HTML, null, "data": null … from a 200: no list
+            return Listing(None, "an answer that is not a model list")
+        return Listing([_listed(m) for m in data if isinstance(getattr(m, "id", None), str)])
     except openai.APIConnectionError as exc:
         if (ours := caught(exc)) is not None:  # a bomb or a drip: it answered, unusably
             return Listing(None, str(ours))
