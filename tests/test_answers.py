@@ -100,7 +100,7 @@ def test_retry_after_of_a_day_stops_the_run_at_once(llm: FakeLLM, isolated: Path
     llm.script = ["ok", "429"]
     started = time.monotonic()
     result = summarize("--concurrency", "1")
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 20  # not 28 hours
     assert result.exit_code == 3, result.stderr
     assert "asks to wait 100000 s" in result.stderr
     assert "ARXIV_DIGEST_MAX_RETRY_SECONDS=300" in result.stderr

@@ -36,13 +36,11 @@ def test_feed_gzip_bomb_stops_at_32_mb_in_a_subprocess_with_little_memory(server
     all 200 MB and more (1 MB compressed: 2.1 GB); now the download stops at the cap."""
     server.route("/rss/quant-ph", bomb_reply())
     env = {**os.environ, "ARXIV_DIGEST_RSS_URL": server.url + "/rss", "PYTHONPATH": str(ROOT)}
-    started = time.monotonic()
+    # no wall-time bound here: a loaded machine starts Python slowly; the drip tests time
     code, stderr, peak_mb = run_measured(["summarize", "-c", "quant-ph", "--no-llm"], env, isolated)
     assert code == 3, stderr
     assert "larger than 32 MB (decoded)" in stderr and "Traceback" not in stderr
-    print(f"peak {peak_mb:.0f} MB")
     assert peak_mb < 150, f"peak {peak_mb:.0f} MB"
-    assert time.monotonic() - started < 30
     assert not (isolated / "output").exists()
 
 
@@ -68,7 +66,7 @@ def test_feed_dripped_a_byte_at_a_time_ends_at_the_whole_request_bound(
     took = time.monotonic() - started
     assert result.exit_code == 3, result.stderr
     assert "longer than 1.5 s in all" in result.stderr
-    assert took < 5, took
+    assert took < 10, took  # the whole feed dripped would take hours
 
 
 def test_headers_dripped_a_byte_at_a_time_end_at_the_bound_too(isolated):
@@ -97,7 +95,7 @@ def test_headers_dripped_a_byte_at_a_time_end_at_the_bound_too(isolated):
         http.get(f"http://127.0.0.1:{port}/rss/quant-ph")
     listener.close()
     assert "longer than 1 s in all" in str(err.value)
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 10  # the headers dripped: 50 s
 
 
 def test_a_normal_gzip_feed_still_reads(server, isolated, monkeypatch):
@@ -132,7 +130,7 @@ def test_api_dripped_ends_at_the_bound(server):
     started = time.monotonic()
     with HttpFetcher(total=1.0, attempts=2) as http, pytest.raises(ApiError, match="in all"):
         ExportApi(http, server.url + "/api/query").lookup(["2504.10001"])
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 10  # the body dripped: 50 s
     assert len(server.hits_for("/api/query")) == 1
 
 
@@ -152,6 +150,7 @@ def test_doctor_models_gzip_bomb_is_one_failed_check(arxiv_and_models, isolated,
     models.route("/v1/models", Reply(body=gzip_bomb(200 * MB, b'{"data": ['),
                                      headers={"Content-Encoding": "gzip"},
                                      content_type="application/json"))  # fmt: skip
+    monkeypatch.setenv("ARXIV_DIGEST_MAX_ATTEMPTS", "1")  # its chat check gets 501s
     started = time.monotonic()
     result = runner.invoke(app, ["doctor"])
     assert result.exit_code == 1, result.stdout
@@ -166,7 +165,7 @@ def test_llm_clients_end_a_dripped_model_list_at_their_bound(server):
     started = time.monotonic()
     with llm_client(1.0) as client, pytest.raises(RequestDeadline):
         client.get(server.url + "/v1/models")
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 10  # the body dripped: 25 s
 
 
 @pytest.fixture
@@ -186,7 +185,7 @@ def test_feed_retry_after_of_a_day_is_not_waited_for(server, isolated, monkeypat
     result = runner.invoke(app, ["summarize", "-c", "quant-ph", "--no-llm"])
     assert result.exit_code == 3
     assert "asks to wait 100000 s (Retry-After)" in result.stderr
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 10  # Retry-After: 28 hours
 
 
 # -- one download per feed URL; names checked before anything is paid for -------------------------

@@ -60,14 +60,29 @@ def drip(data: bytes, every: float = 0.2, limit: float = 30.0) -> Callable[[], I
     return body
 
 
+# the CLI run in a child that writes its own peak at exit: VmHWM belongs to the process image
+# after exec, while getrusage/wait4's ru_maxrss still counts the forking parent's pages (a test
+# process of 200 MB made every child look 200 MB)
+_MEASURED = """
+import atexit, runpy, sys
+out, sys.argv = sys.argv[1], ["arxiv_digest", *sys.argv[2:]]
+def peak():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            open(out, "w").write(line.split()[1])
+atexit.register(peak)
+runpy.run_module("arxiv_digest", run_name="__main__", alter_sys=True)
+"""
+
+
 def run_measured(
-    args: list[str], env: dict[str, str], cwd: Path, timeout: float = 60.0
+    args: list[str], env: dict[str, str], cwd: Path, timeout: float = 180.0
 ) -> tuple[int, str, float]:
     """(exit code, stderr, peak resident MB) of ``python -m arxiv_digest ARGS`` in its own
-    process: wait4 gives that child's own peak, whatever other children did before."""
-    with tempfile.TemporaryFile() as err:
+    process; a child killed at ``timeout`` reports wait4's peak (an upper bound)."""
+    with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile() as out:
         child = subprocess.Popen(
-            [sys.executable, "-m", "arxiv_digest", *args],
+            [sys.executable, "-c", _MEASURED, out.name, *args],
             env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL,
         )  # fmt: skip
         until = time.monotonic() + timeout
@@ -82,4 +97,6 @@ def run_measured(
             time.sleep(0.05)
         child.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
-        return child.returncode, err.read().decode(errors="replace"), usage.ru_maxrss / 1024
+        written = Path(out.name).read_text().strip()
+        peak = int(written) / 1024 if written else usage.ru_maxrss / 1024
+        return child.returncode, err.read().decode(errors="replace"), peak
