@@ -68,7 +68,7 @@ def test_unreadable_usage_or_content_parts_keep_the_answer(llm: FakeLLM, isolate
     papers = json.loads((isolated / DAY).read_text())["papers"]
     assert [p["status"] for p in papers] == ["ok"] * 4
     if mode.startswith("usage"):
-        assert "usage_unreadable 4" in result.stderr
+        assert "usage_unreadable" in result.stderr
 
 
 @pytest.mark.parametrize(("mode", "shape"), [("html", "an HTML page"), ("null", "null")])
