@@ -9,12 +9,14 @@ import datetime as dt
 import sqlite3
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 from arxiv_digest.config import Settings
 from arxiv_digest.errors import ApiError, StorageError
 from arxiv_digest.history import History
 from arxiv_digest.models import Entry, Group, Paper, Seed
 from arxiv_digest.rank import MAX_PHRASES, fts5_available, phrases, rank
+from arxiv_digest.rank.embeddings import EmbeddingError, semantic
 from arxiv_digest.rank.translate import (
     TranslationError,
     cached,
@@ -75,8 +77,9 @@ class Annotator:
         lexical = group.ranks and any(e.score is None for e in entries)
         if lexical and fts5_available():
             interests = self._interests(group)
+            close = self._semantic(group, papers, interests) if interests else None
             relevance = rank(papers, "\n".join(interests), self._seeds(group), day,
-                             aliases=self.settings.aliases)  # fmt: skip
+                             aliases=self.settings.aliases, semantic=close)  # fmt: skip
             matched = any(r.reason.startswith("匹配") for r in relevance.values())
             if group.interests.strip() and not matched:
                 self.notes[group.name] = "; its interests matched no paper today"
@@ -116,19 +119,45 @@ class Annotator:
             self.notes[group.name] = "; interests searched as: " + ", ".join(translated)
         return english + translated
 
+    def _semantic(
+        self, group: Group, papers: list[Paper], interests: list[str]
+    ) -> dict[str, float] | None:
+        """Embedding closeness when `embedding_model` is set; lexical only (with a warning)
+        when it cannot be had."""
+        model = self.settings.embedding_model
+        if not model:
+            return None
+        why = "--no-llm is set" if self._no_llm else ""
+        if not why and self.settings.api_key is None:
+            why = "no API key"
+        if not why:
+            try:
+                return semantic(self.settings.cache, self._client, model, papers, interests,
+                                self._say)  # fmt: skip
+            except EmbeddingError as exc:
+                why = str(exc)
+            except (sqlite3.Error, OSError) as exc:
+                why = f"cannot use the vector table in {self.settings.cache}: {exc}"
+        self._say(f"warning: group {group.name}: embedding_model {model} not used ({why}); "
+                  "relevance is lexical only")  # fmt: skip
+        return None
+
+    def _client(self) -> Any:
+        import openai
+
+        return openai.OpenAI(
+            api_key=self.settings.api_key.get_secret_value(),  # type: ignore[union-attr]
+            base_url=self.settings.base_url,
+            timeout=self.settings.timeout,
+            max_retries=2,
+        )
+
     def _translate(self, group: Group, chinese: list[str]) -> list[str]:
         why = "--no-llm is set" if self._no_llm else ""
         if not why and self.settings.api_key is None:
             why = "no API key"
         if not why:
-            import openai
-
-            client = openai.OpenAI(
-                api_key=self.settings.api_key.get_secret_value(),  # type: ignore[union-attr]
-                base_url=self.settings.base_url,
-                timeout=self.settings.timeout,
-                max_retries=2,
-            )
+            client = self._client()
             try:
                 found = translate(client, self.settings.model or "", chinese,
                                   self.settings.extra_body)  # fmt: skip

@@ -131,6 +131,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with https:// (where the web reader is published)")
         return value.rstrip("/") or None
     aliases: dict[str, list[str]] = {}  # relevance: a form = [other forms that mean the same]
+    embedding_model: str | None = None  # relevance also from the endpoint's /embeddings
 
     @field_validator("rpm", "tpm", mode="before")
     @classmethod

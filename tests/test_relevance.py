@@ -159,3 +159,39 @@ def test_ranking_grows_linearly_and_caps_the_phrases():
     rank(LISTING.papers, "quantum state " * 80_000, [])  # ~1 MB, one "phrase"
     rank(LISTING.papers, ("quantum, " * 120_000), [])  # ~1 MB of one phrase repeated
     assert time.process_time() - started < 3.0
+
+
+def test_embeddings_add_semantic_closeness_and_are_asked_once(llm: FakeLLM, isolated: Path):
+    (isolated / "arxiv-digest.toml").write_text(
+        'embedding_model = "text-embedding-3-small"\n\n'
+        '[[groups]]\nname = "q"\ntitle = "量子"\ncategories = ["quant-ph"]\n'
+        'interests = "Rydberg atoms"\n'
+    )
+    args = ["summarize", "--feed", str(QUANT_PH), "--no-enrich"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert len(llm.embedded) == len(LISTING.papers) + 1  # one per paper, one per phrase
+    assert f"asked for {len(LISTING.papers) + 1} vectors, 0 cached" in result.stderr
+    data = json.loads((isolated / DAY / "q.json").read_text())
+    reasons = {p["id"]: p["reason"] or "" for p in data["papers"]}
+    assert "匹配: Rydberg atoms" in reasons["2504.18074"]
+    close = [r for r in reasons.values() if "语义相近" in r]
+    assert close and all(r.count("匹配") <= 1 for r in close)
+    result = runner.invoke(app, [*args, "--force"])
+    assert result.exit_code == 0, result.stderr
+    assert len(llm.embedded) == len(LISTING.papers) + 1  # nothing changed: no request
+    assert "asked for 0 vectors" in result.stderr
+
+
+def test_embeddings_without_the_model_warn_and_rank_lexically(isolated: Path):
+    (isolated / "arxiv-digest.toml").write_text(
+        'embedding_model = "text-embedding-3-small"\n\n'
+        '[[groups]]\nname = "q"\ntitle = "量子"\ncategories = ["quant-ph"]\n'
+        'interests = "Rydberg atoms"\n'
+    )
+    result = runner.invoke(app, ["summarize", "--feed", str(QUANT_PH), "--no-llm",
+                                 "--no-enrich"])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "embedding_model text-embedding-3-small not used (--no-llm is set)" in result.stderr
+    data = json.loads((isolated / DAY / "q.json").read_text())
+    assert {p["id"]: p["score"] for p in data["papers"]}["2504.18074"] > 50

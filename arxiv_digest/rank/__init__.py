@@ -28,6 +28,7 @@ MAX_PHRASE_CHARS = 100  # a longer "phrase" is cut here
 NAMED_SHARE = 0.05  # a phrase worth less than 5 分 is not named beside stronger ones
 RELATED_SHOWN = 0.1  # expansion words are named when they add this much (10 分) or more
 SEMANTIC_WEIGHT = 0.6  # an embedding similarity at the day's best reaches this share
+SEMANTIC_SHOWN = 0.15  # "语义相近" is named when the embeddings add this much (15 分) or more
 
 __all__ = ["MATCH_FLOOR", "MAX_PHRASES", "Relevance", "fts5_available", "phrases", "rank"]
 
@@ -73,10 +74,7 @@ def rank(
     for i, paper in enumerate(papers, start=1):
         share, reasons, complete = interest.get(i, (0.0, [], False))
         close = (semantic or {}).get(paper.id, 0.0)
-        if close > 0:
-            share = 1 - (1 - share) * (1 - SEMANTIC_WEIGHT * close)
-            if SEMANTIC_WEIGHT * close >= 0.15:
-                reasons = [*reasons, "语义相近"]
+        share = 1 - (1 - share) * (1 - SEMANTIC_WEIGHT * close)
         score_i = 100 * share
         if complete:
             score_i = max(score_i, MATCH_FLOOR)
@@ -85,6 +83,8 @@ def rank(
         parts = []
         if reasons:
             parts.append("匹配: " + ", ".join(reasons[:3]))
+        if SEMANTIC_WEIGHT * close >= SEMANTIC_SHOWN:
+            parts.append("语义相近")
         if seed and score_s >= 25:
             parts.append(f"近似种子 {seed}")
         score = round(max(score_i, score_s))

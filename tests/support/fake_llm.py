@@ -10,6 +10,7 @@ client's timeout, non-JSON, English-only, over-long, echoed （99字） notes, 4
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import random
@@ -158,6 +159,7 @@ class FakeLLM:
         self.inflight = 0
         self.max_inflight = 0
         self.model_lists = 0  # GET /models served
+        self.embedded: list[str] = []  # every input /embeddings was asked for
         self.rng = random.Random(self.seed)
         self._slots: threading.Semaphore | None = None
         fake = self
@@ -310,6 +312,8 @@ class FakeLLM:
     def handle(
         self, path: str, body: dict[str, Any], headers: Any
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        if path.rstrip("/").endswith("/embeddings"):
+            return self.embeddings(body)
         if not path.rstrip("/").endswith("/chat/completions"):
             return 404, {}, {"error": {"message": f"no route {path}", "type": "not_found"}}
         with self.lock:
@@ -374,6 +378,25 @@ class FakeLLM:
                 },
             },
         )
+
+    def embeddings(self, body: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        """OpenAI's /v1/embeddings: a deterministic 64-dimension vector per input, words
+        hashed into bins, so texts sharing words are close."""
+        inputs = body.get("input")
+        inputs = [inputs] if isinstance(inputs, str) else list(inputs or [])
+        with self.lock:
+            self.embedded.extend(inputs)
+        data = []
+        for index, text in enumerate(inputs):
+            vector = [0.0] * 64
+            for word in re.findall(r"[a-z]{3,}", str(text).lower()):
+                vector[int(hashlib.sha1(word.encode()).hexdigest(), 16) % 64] += 1.0
+            data.append({"object": "embedding", "index": index, "embedding": vector})
+        tokens = sum(count_tokens(str(t)) for t in inputs)
+        return 200, {}, {
+            "object": "list", "data": data, "model": body.get("model", "fake"),
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }  # fmt: skip
 
     def refusal(
         self, call: Call, mode: str, headers: Any
