@@ -148,6 +148,10 @@ def summarize(
             say(console, line)
     except DigestError as exc:
         report.code, report.error = exc.exit_code, str(exc)
+        if exc.exit_code == 3 and pipeline is not None:  # how far the run got before it stopped
+            line = pipeline.llm_report()[0]
+            if line:
+                console.print(line, markup=False, soft_wrap=True)
         fail(exc)
     except KeyboardInterrupt as exc:
         done, total = pipeline.progress() if pipeline is not None else (0, 0)

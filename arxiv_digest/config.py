@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     extra_body: dict[str, Any] = {}  # sent with every request, e.g. enable_thinking = false
     # below 0.1 s no request could be answered (1e-9 made every paper fail after 5 attempts)
     timeout: float = Field(default=60.0, ge=0.1)  # one whole request, connect to last byte
+    timeout_cap: float = Field(default=600.0, ge=0.1)  # a slow server's timeout grows up to this
     dead_after: float = Field(default=120.0, ge=0.1)  # no answer this long: the endpoint is down
     max_attempts: int = Field(default=5, ge=1)
     max_retry_seconds: float = Field(default=300.0, gt=0)

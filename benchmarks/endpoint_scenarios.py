@@ -9,6 +9,8 @@ import time
 
 from harness import Bench, Result, Server, per_paper
 
+from tests.support.fake_llm import PLAIN_TOKENS
+
 
 def scenario_1_auto(bench: Bench) -> list[Result]:
     """Scenario 1 (N=500, L=1 s, a server with room for all) with auto instead of C=32."""
@@ -42,37 +44,48 @@ def scenario_1_auto(bench: Bench) -> list[Result]:
 
 
 def scenario_7(bench: Bench) -> list[Result]:
-    """A server that answers one request at a time (llama.cpp, Ollama NUM_PARALLEL=1)."""
-    n, latency = 60, 1.0
-    server = Server(latency, 0.2, parallel=1)
-    bench.cache.unlink(missing_ok=True)
-    try:
-        run = bench.run_pipeline_full(
-            server.base_url, ["--feed", str(bench.feed(n)), "--no-enrich"], "out7"
+    """A server that answers one request at a time (llama.cpp, Ollama NUM_PARALLEL=1): answers
+    of one length, then of different lengths (time in proportion to tokens, 1–2.3×), where a
+    long first answer once made queueing look normal."""
+    rows = []
+    for name, n, variable in (("7 one-slot server N=60 auto", 60, False),
+                              ("7b one-slot, variable lengths", 40, True)):
+        latency = 1.0
+        server = Server(latency, 0.2, parallel=1, variable=variable)
+        bench.cache.unlink(missing_ok=True)
+        try:
+            run = bench.run_pipeline_full(
+                server.base_url, ["--feed", str(bench.feed(n)), "--no-enrich"], f"out{name[:2]}"
+            )
+            calls = server.calls()
+        finally:
+            server.stop()
+        # the server's own busy time: a plain answer takes L, a longer one its share of tokens
+        ideal = (
+            sum(latency * c[4] / PLAIN_TOKENS for c in calls if c[1] == 200)
+            if variable
+            else n * latency
         )
-        calls = server.calls()
-    finally:
-        server.stop()
-    ideal = n * latency
-    failed = 0 if run.code == 0 else -1
-    timeouts = run.problem("timeout")
-    prompt, completion, refused = per_paper(calls, n)
-    return [
-        Result(
-            "7 one-slot server N=60 auto",
-            n,
-            len(calls),
-            run.seconds,
-            ideal,
-            prompt,
-            completion,
-            refused,
-            run.rss_mb,
-            "0 failed, 0 timeouts, ratio <= 1.15",
-            failed == 0 and timeouts == 0 and run.seconds / ideal <= 1.15,
-            f"(exit {run.code}, timeouts {timeouts})",
+        failed = 0 if run.code == 0 else -1
+        timeouts = run.problem("timeout")
+        prompt, completion, refused = per_paper(calls, n)
+        rows.append(
+            Result(
+                name,
+                n,
+                len(calls),
+                run.seconds,
+                ideal,
+                prompt,
+                completion,
+                refused,
+                run.rss_mb,
+                "0 failed, 0 timeouts, ratio <= 1.15",
+                failed == 0 and timeouts == 0 and run.seconds / ideal <= 1.15,
+                f"(exit {run.code}, timeouts {timeouts}, {run.peak()})",
+            )
         )
-    ]
+    return rows
 
 
 def scenario_8(bench: Bench) -> list[Result]:

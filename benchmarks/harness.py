@@ -64,6 +64,7 @@ class Server:
         jitter: float,
         rpm_cap: int | None = None,
         parallel: int | None = None,
+        variable: bool = False,
     ) -> None:
         command = [
             sys.executable,
@@ -78,6 +79,8 @@ class Server:
             command += ["--rpm-cap", str(rpm_cap)]
         if parallel:
             command += ["--parallel", str(parallel)]
+        if variable:
+            command += ["--variable"]  # answers of different lengths, time ∝ tokens
         self.proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None
         self.base_url = self.proc.stdout.readline().strip()
@@ -180,6 +183,13 @@ class Run:
     whole: float  # the whole process, interpreter start included
     code: int
     stderr: str
+
+    def peak(self) -> str:
+        """"up to N in flight" from the end-of-run line (auto concurrency's peak)."""
+        for line in self.stderr.splitlines():
+            if "in flight" in line:
+                return "up to " + line.rsplit("up to ", 1)[-1].strip()
+        return "peak not shown"
 
     def problem(self, name: str) -> int:
         """A count from the end-of-run line, e.g. problem("timeout")."""

@@ -32,6 +32,7 @@ def papers(folder: Path) -> list[dict]:
 def error_line(result) -> str:
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     lines = [line for line in lines if not line.startswith("summarized ")]  # progress in a log
+    lines = [line for line in lines if not line.startswith("papers ")]  # the stats line
     assert len(lines) == 1, result.stderr
     return lines[0]
 

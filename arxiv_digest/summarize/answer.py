@@ -18,7 +18,8 @@ from arxiv_digest.errors import LLMError
 
 
 class TruncatedError(LLMError):
-    """The answer stopped at the token bound (finish_reason "length")."""
+    """A reasoning answer stopped at the token bound (finish_reason "length"): the thinking
+    took the bound, so a larger one may leave room for the answer."""
 
     def __init__(self, budget: int) -> None:
         super().__init__(f"answer cut at max_tokens={budget}")
@@ -46,6 +47,7 @@ class Reading:
     prompt_tokens: int
     completion_tokens: int
     usage_readable: bool  # False: counts missing or not numbers, counted as 0
+    reasoned: bool = False  # reasoning_content, a <think> block, or no content: it thought
 
 
 def read_completion(response: Any) -> Reading:
@@ -58,6 +60,7 @@ def read_completion(response: Any) -> Reading:
     choice = choices[0] if choices else None
     text = ""
     finish = None
+    reasoned = True  # no choice, no content
     if choice is not None:
         if not _is_object(choice):
             raise Malformed(f"a choice is {_kind(choice)}, not an object")
@@ -68,8 +71,10 @@ def read_completion(response: Any) -> Reading:
         text = _text(_get(message, "content")) if message is not None else ""
         reason = _get(choice, "finish_reason")
         finish = reason if isinstance(reason, str) else None
+        thought = _get(message, "reasoning_content") if message is not None else None
+        reasoned = bool(thought) or "<think>" in text or not text.strip()
     prompt, completion, readable = _usage(_get(response, "usage"))
-    return Reading(text, finish, prompt, completion, readable)
+    return Reading(text, finish, prompt, completion, readable, reasoned)
 
 
 def _text(content: Any) -> str:

@@ -22,16 +22,16 @@ from tenacity import (
     RetryCallState,
     retry_if_exception_type,
     stop_after_attempt,
-    stop_after_delay,
 )
 
 from arxiv_digest.config import Settings
-from arxiv_digest.errors import EndpointDownError, LLMError, SetupError
+from arxiv_digest.errors import DigestError, EndpointDownError, LLMError, SetupError
 from arxiv_digest.retrying import retry_after_seconds, wait_retry_after
 from arxiv_digest.summarize import providers
 from arxiv_digest.summarize.answer import Completion, Malformed, TruncatedError, read_completion
 from arxiv_digest.summarize.limiter import ConcurrencyGate, RequestPacer, TokenBucket
 from arxiv_digest.summarize.provider_facts import provider_for, thinking_params, with_users
+from arxiv_digest.summarize.watch import EndpointWatch, PaperClock
 from arxiv_digest.wire import ResponseTooLarge, caught, llm_async_client
 
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -41,9 +41,12 @@ QUIRK_SWITCHES = 4  # a request may change shape this often before it counts as 
 class RetryableLLMError(LLMError):
     """429, 5xx, timeout, connection error or an empty answer: worth another try."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None = None, connection: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.connection = connection  # the request never reached the server
 
 
 @dataclass
@@ -85,17 +88,23 @@ class LLMClient:
         self.fatal: Exception | None = None  # once set, no request is sent any more
         self.requests = 0
         self.answers = 0
-        self.truncated = 0
+        self.truncated = 0  # reasoning answers cut at the bound, asked again with a larger one
+        self.cut = 0  # plain answers cut at the bound: failed at once
         self.budget = settings.max_tokens  # raised for the run once answers keep hitting it
         self.problems: Counter[str] = Counter()
         self.readable = 0  # answers that were chat completions
         self.shapes: Counter[str] = Counter()  # answers that were not, by what they were
-        self._unreachable = 0  # connection errors and timeouts before the first answer
         self._refusals: list[str] = []  # client errors before the first answer, in order
         self._early = 0  # requests in flight that were sent before any answer
-        self.first_wave = self.gate.first_wave  # the runner lowers it for a short day
-        self._started: float | None = None
-        self._last_answer: float | None = None
+        self.watch = EndpointWatch(settings, self.base_url, self.gate, self._lists, self._redact)
+
+    @property
+    def first_wave(self) -> int:
+        return self.watch.first_wave
+
+    @first_wave.setter
+    def first_wave(self, value: int) -> None:
+        self.watch.first_wave = value  # the runner lowers it for a short day
 
     # -- the public call -------------------------------------------------------------------
     async def complete(
@@ -127,9 +136,10 @@ class LLMClient:
     async def _retrying(
         self, messages: list[dict[str, str]], estimate: int, budget: int | None
     ) -> Completion:
+        clock = PaperClock()
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.max_attempts)
-            | stop_after_delay(self.settings.max_retry_seconds),
+            | clock.stop_when_spent(self.watch.budget),
             wait=wait_retry_after(
                 initial=self.settings.retry_backoff,
                 maximum=30.0,
@@ -139,66 +149,97 @@ class LLMClient:
             before_sleep=self._note_retry,
             reraise=True,
         )
-        async for attempt in retrying:
-            with attempt:
-                return await self._once(messages, estimate, budget)
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._once(messages, estimate, budget, clock)
+        except RetryableLLMError as exc:
+            if exc.connection:
+                self._guard(self.watch.gave_up, clock)
+            raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _note_retry(self, state: RetryCallState) -> None:
         self.problems["retried"] += 1
 
     # -- one request -----------------------------------------------------------------------
+    def _check(self) -> None:
+        fatal = self.fatal or self.watch.fatal
+        if fatal is not None:
+            raise fatal
+
+    def _guard(self, verdict: Any, *args: Any) -> Any:
+        """A watch verdict that ends the run ends every request from now on."""
+        try:
+            return verdict(*args)
+        except DigestError as exc:
+            self.fatal = self.fatal or exc
+            raise
+
     async def _once(
-        self, messages: list[dict[str, str]], estimate: int, bound: int | None
+        self, messages: list[dict[str, str]], estimate: int, bound: int | None, clock: PaperClock
     ) -> Completion:
-        async with self.gate:
+        clock.wait()
+        async with self.gate as ticket:
             await self._hold_while_refused()  # in the gate: those queued on it wait too
-            if self.fatal is not None:
-                raise self.fatal
+            self._check()
             await self.pacer.acquire()
             await self.bucket.acquire(estimate)
             for _ in range(QUIRK_SWITCHES):
-                if self.fatal is not None:
-                    raise self.fatal
+                self._check()
                 budget = bound or self.budget
                 kwargs = self._kwargs(messages, budget)
+                timeout = self.watch.timeout  # grows for a slow server
+                clock.send()
+                self.watch.sent()
                 started = time.monotonic()
-                self._started = self._started or started
                 self.requests += 1
                 early = not self.answers
                 self._early += early
                 try:
                     # the whole request, connect to last byte: drip-fed keep-alive lines that
                     # reset the read timeout do not stretch it
-                    async with asyncio.timeout(self.settings.timeout):
-                        response = await self.client.chat.completions.create(**kwargs)
+                    async with asyncio.timeout(timeout):
+                        response = await self.client.chat.completions.create(
+                            **kwargs, timeout=timeout
+                        )
                 except openai.APIStatusError as exc:
+                    self.watch.reached()
                     if self._adapt(exc, kwargs):
                         continue  # the same request in its new shape, at once
-                    await self._failed_status(exc)
+                    await self._failed_status(exc, ticket)
                 except (TimeoutError, openai.APITimeoutError):
                     self.problems["timeout"] += 1
-                    await self.gate.overloaded()
-                    self._unreachable_or_dead(f"no answer within {self.settings.timeout:g} s")
-                    raise RetryableLLMError(
-                        f"no answer within {self.settings.timeout:g} s"
-                    ) from None
+                    await self.gate.overloaded(ticket)
+                    try:
+                        await self.watch.timed_out(timeout)
+                    except DigestError as exc:
+                        self.fatal = self.fatal or exc
+                        raise
+                    raise RetryableLLMError(f"no answer within {timeout:g} s") from None
                 except openai.APIConnectionError as exc:
                     if isinstance(caught(exc), ResponseTooLarge):
                         self.answers += 1  # it answered, with far too much
                         self._malformed("an answer " + str(caught(exc)).split(" is ", 1)[-1])
                     self.problems["connection"] += 1
                     reason = f"connection error: {_cause(exc)}"
-                    self._unreachable_or_dead(reason)
-                    raise RetryableLLMError(reason) from None
+                    self._guard(self.watch.connect_failed, reason)
+                    raise RetryableLLMError(reason, connection=True) from None
                 finally:
                     self._early -= early
                 latency = time.monotonic() - started
                 self.answers += 1
-                self._last_answer = time.monotonic()
-                await self.gate.answered(latency)
+                self.watch.answered(latency)
+                usage = getattr(response, "usage", None)
+                tokens = getattr(usage, "completion_tokens", 0) or 0
+                await self.gate.answered(latency, tokens if isinstance(tokens, int) else 0, ticket)
                 return self._read(response, latency, budget)
         raise LLMError("the endpoint kept refusing the request's parameters")
+
+    async def _lists(self) -> bool:
+        """GET /models answers with a list: the server is there, however slow its answers."""
+        page = await self.client.models.list(timeout=min(10.0, self.settings.timeout * 2))
+        return bool(getattr(page, "data", None))
 
     def _kwargs(self, messages: list[dict[str, str]], budget: int) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
@@ -245,7 +286,7 @@ class LLMClient:
             return True
         return False
 
-    async def _failed_status(self, exc: openai.APIStatusError) -> None:
+    async def _failed_status(self, exc: openai.APIStatusError, ticket: int) -> None:
         verdict = providers.classify(exc.status_code, exc.body, {})
         message = self._redact(_message(exc))
         reason = f"HTTP {exc.status_code} {message}".strip()
@@ -261,7 +302,7 @@ class LLMClient:
             raise LLMError(reason) from None
         if exc.status_code == 429:
             self.problems["429"] += 1
-            await self.gate.overloaded()
+            await self.gate.overloaded(ticket)
             wait = retry_after_seconds(exc.response.headers)
             limit = self.settings.max_retry_seconds
             if wait is not None and wait > limit:
@@ -276,7 +317,7 @@ class LLMClient:
                 self.pacer.push_back(wait, limit)
             raise RetryableLLMError(reason, retry_after=wait) from None
         self.problems["5xx" if exc.status_code >= 500 else str(exc.status_code)] += 1
-        self._unreachable_or_dead(reason, counts_as_unreachable=False)
+        self._guard(self.watch.server_error, reason)
         raise RetryableLLMError(
             reason, retry_after=retry_after_seconds(exc.response.headers)
         ) from None
@@ -308,38 +349,18 @@ class LLMClient:
             )
             raise self.fatal from None
 
-    def _unreachable_or_dead(self, reason: str, counts_as_unreachable: bool = True) -> None:
-        """Stop the run when the endpoint never answered its first wave, or went quiet."""
-        now = time.monotonic()
-        dead = None
-        if self.answers == 0 and counts_as_unreachable:
-            self._unreachable += 1
-            # two at least: one unlucky first request is no verdict on the endpoint
-            if self._unreachable >= max(2, self.first_wave):
-                dead = reason
-        since = self._last_answer or self._started or now
-        if dead is None and now - since >= self.settings.dead_after:
-            dead = f"no answer for {now - since:.0f} s ({reason})"
-        if dead is not None and self.fatal is None:
-            slow = (
-                "; a slow local server may need a longer ARXIV_DIGEST_TIMEOUT"
-                if self.problems["timeout"] and not self.problems["connection"]
-                else ""
-            )
-            self.fatal = EndpointDownError(
-                f"cannot reach the LLM endpoint {self.shown_url}: {self._redact(dead)}{slow}; "
-                "every answer so far is cached, run again to finish"
-            )
-        if self.fatal is not None:
-            raise self.fatal
-
     def _read(self, response: Any, latency: float, budget: int) -> Completion:
         try:
             reading = read_completion(response)
         except Malformed as exc:
             self._malformed(str(exc))
         if reading.finish_reason == "length":
-            raise TruncatedError(budget)
+            if reading.reasoned:
+                raise TruncatedError(budget)
+            # a plain answer that ran past the bound: a larger one only buys a longer ramble
+            self.cut += 1
+            self.problems["length"] += 1
+            raise LLMError(f"answer cut at max_tokens={budget}")
         if not reading.text.strip():
             self.problems["empty"] += 1
             raise RetryableLLMError("empty answer")

@@ -7,6 +7,7 @@ waiting: a provider counting over any rolling minute sees at most ``rpm`` reques
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 
 
@@ -60,34 +61,40 @@ class TokenBucket:
 
 
 class ConcurrencyGate:
-    """How many requests may be in flight: a fixed number, or a limit that adapts (AIMD).
+    """How many requests may be in flight: a fixed number, or a limit that adapts.
 
-    Adaptive mode starts low and grows by two per answer while latency stays near the best seen
-    (slow start), then by one per round trip; it shrinks by a quarter when the smoothed latency
-    rises past ``tolerance`` × that baseline (the endpoint is queueing our requests) and by half
-    on 429 or a timeout, at most once per round trip, as TCP and Netflix's concurrency-limits do.
-    A server that answers one request at a time thus settles at one or two in flight, instead of
-    queueing requests until they time out.
+    Adaptive mode judges the queue as gradient/Vegas limiters do (Netflix concurrency-limits):
+    by how far latency has risen over the lowest seen. Latency is taken per answer token when
+    the endpoint reports usage, so long and short answers compare. The limit is judged once per
+    round: the answers to ``limit`` requests let through since the last change, so it never
+    grows before the first answers are back, and answers queued under an older limit never count
+    twice. A round whose median latency is more than ``cut_above`` × the lowest one shrinks the
+    limit to what the server got through without queueing (limit / ratio: one on a server that
+    answers one request at a time); under ``grow_below`` it doubles (until the first cut), then
+    grows by one. 429 and timeouts halve it, once a round.
     """
 
     def __init__(
         self,
         fixed: int | None,
         *,
-        initial: int = 4,
+        initial: int = 2,
         cap: int = 32,
-        tolerance: float = 1.6,
+        grow_below: float = 1.5,
+        cut_above: float = 1.8,
     ) -> None:
         self.adaptive = fixed is None
         self.cap = cap if fixed is None else fixed
         self.limit = float(min(initial, self.cap) if fixed is None else fixed)
-        self.tolerance = tolerance
+        self.grow_below = grow_below
+        self.cut_above = cut_above
         self.inflight = 0
         self.peak = 0
+        self._sent = 0  # requests let through so far; each one's number is its ticket
+        self._round_from = 0  # answers to tickets from here on judge the current limit
+        self._round: list[float] = []
+        self._lowest: float | None = None
         self._slow_start = True
-        self._baseline: float | None = None
-        self._smoothed: float | None = None
-        self._last_cut = 0.0
         self._cond = asyncio.Condition()
 
     @property
@@ -95,53 +102,62 @@ class ConcurrencyGate:
         """Requests sent before any answer can come back."""
         return int(self.limit)
 
-    async def __aenter__(self) -> ConcurrencyGate:
+    async def __aenter__(self) -> int:
         async with self._cond:
             await self._cond.wait_for(lambda: self.inflight < max(1, int(self.limit)))
             self.inflight += 1
             self.peak = max(self.peak, self.inflight)
-        return self
+            self._sent += 1
+            return self._sent - 1
 
     async def __aexit__(self, *exc: object) -> None:
         async with self._cond:
             self.inflight -= 1
             self._cond.notify_all()
 
-    async def answered(self, latency: float) -> None:
-        """An answer came back after ``latency`` seconds of request time (no queueing of ours)."""
+    async def answered(self, latency: float, tokens: int = 0, ticket: int | None = None) -> None:
+        """An answer of ``tokens`` came back after ``latency`` seconds of request time."""
         if not self.adaptive:
             return
         async with self._cond:
-            self._grow_or_cut(latency)
+            self._judge(max(latency, 1e-3) / tokens if tokens > 0 else max(latency, 1e-3), ticket)
             self._cond.notify_all()
 
-    async def overloaded(self) -> None:
-        """429 or a timeout: halve."""
-        if self.adaptive:
-            self._cut(0.5, self._smoothed or 1.0)
+    async def overloaded(self, ticket: int | None = None) -> None:
+        """429 or a timeout: halve, once a round."""
+        if not self.adaptive or (ticket is not None and ticket < self._round_from):
+            return
+        self._set(max(1.0, self.limit / 2))
 
-    def _grow_or_cut(self, latency: float) -> None:
-        latency = max(latency, 1e-3)
-        self._smoothed = (
-            latency if self._smoothed is None else 0.7 * self._smoothed + 0.3 * latency
-        )
-        # the baseline follows the best smoothed latency, and drifts up slowly so that one lucky
-        # stretch early on is forgotten
-        if self._baseline is None or self._smoothed < self._baseline:
-            self._baseline = self._smoothed
-        else:
-            self._baseline *= 1.002
-        if self._smoothed > self.tolerance * self._baseline:
-            self._cut(0.75, self._smoothed)
-        elif self._slow_start:
-            self.limit = min(self.cap, self.limit + 2)  # triples per round trip
-        else:
-            self.limit = min(self.cap, self.limit + 1 / self.limit)
+    def pin(self, limit: int) -> None:
+        """A fixed limit from now on (a slow server gets one request at a time)."""
+        self.adaptive = False
+        self.limit = float(limit)
 
-    def _cut(self, factor: float, round_trip: float) -> None:
-        now = time.monotonic()
-        self._slow_start = False
-        if now - self._last_cut < round_trip:
-            return  # the requests already in flight were sent under the old limit
-        self._last_cut = now
-        self.limit = max(1.0, self.limit * factor)
+    def _judge(self, sample: float, ticket: int | None) -> None:
+        # the lowest latency seen, drifting up slowly so that one lucky answer is forgotten
+        if self._lowest is None or sample < self._lowest:
+            self._lowest = sample
+        else:
+            self._lowest *= 1.002
+        if ticket is not None and ticket < self._round_from:
+            return  # sent under an older limit
+        self._round.append(sample)
+        if len(self._round) < max(3, int(self.limit)):
+            return
+        ratio = statistics.median(self._round) / self._lowest
+        if ratio > self.cut_above:
+            self._set(max(1.0, self.limit / ratio))
+        elif ratio < self.grow_below:
+            grown = self.limit * 2 if self._slow_start else self.limit + 1
+            self._set(min(float(self.cap), grown), cut=False)
+        else:
+            self._set(self.limit, cut=False)
+
+    def _set(self, limit: float, cut: bool = True) -> None:
+        """A new limit, judged by the answers to requests let through from now on."""
+        if cut:
+            self._slow_start = False
+        self.limit = limit
+        self._round = []
+        self._round_from = self._sent

@@ -7,7 +7,6 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.console import Console
@@ -18,6 +17,7 @@ from arxiv_digest.models import Ask, Entry, Paper, Summary
 from arxiv_digest.summarize.cache import SummaryCache, cache_key
 from arxiv_digest.summarize.progress import RunProgress
 from arxiv_digest.summarize.prompts import Prompts
+from arxiv_digest.summarize.stats import RunStats
 from arxiv_digest.summarize.stoppable import run_stoppable
 from arxiv_digest.untrusted import printable
 
@@ -35,87 +35,6 @@ from arxiv_digest.summarize.validate import (
 )
 
 T = TypeVar("T")
-
-
-@dataclass
-class RunStats:
-    papers: int = 0
-    cached: int = 0
-    asked: int = 0
-    shared: int = 0  # summary-only asks answered by the same paper's judged answer
-    failed: int = 0
-    requests: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    seconds: float = 0.0
-    problems: dict[str, int] = field(default_factory=dict)
-    truncated: int = 0  # answers that hit the token bound
-    budget: int = 0  # the bound the run ended with
-    switched: list[str] = field(default_factory=list)  # request-shape changes made for the run
-    peak_concurrency: int = 0
-    title_zh_tokens: int = 0  # of the completion tokens: the 中文标题 in the answers (estimated)
-    overviews: int = 0  # 今日概览 requests, and their tokens (also in the totals)
-    overviews_cached: int = 0
-    overview_prompt_tokens: int = 0
-    overview_completion_tokens: int = 0
-
-    def note(self, prompt_tokens: int, completion_tokens: int) -> None:
-        """An overview request: counted apart, and in the run's totals."""
-        self.overviews += 1
-        self.overview_prompt_tokens += prompt_tokens
-        self.overview_completion_tokens += completion_tokens
-        self.prompt_tokens += prompt_tokens
-        self.completion_tokens += completion_tokens
-
-    def cost(self, settings: Settings) -> float | None:
-        if settings.price_input is None and settings.price_output is None:
-            return None
-        return (
-            self.prompt_tokens * (settings.price_input or 0.0)
-            + self.completion_tokens * (settings.price_output or 0.0)
-        ) / 1_000_000
-
-    def line(self, settings: Settings) -> str:
-        text = (
-            f"papers {self.papers}, cached {self.cached}, asked {self.asked}, "
-            + (f"shared {self.shared} with a judged group, " if self.shared else "")
-            + f"failed {self.failed}, requests {self.requests}, tokens "
-            f"{self.prompt_tokens} prompt / {self.completion_tokens} completion, "
-            f"{self.seconds:.1f} s"
-        )
-        cost = self.cost(settings)
-        if cost is not None:
-            text += f", cost {cost:.4f}"
-        if self.title_zh_tokens:
-            text += f", 中文标题 ≈{self.title_zh_tokens} of the completion tokens"
-        if self.overviews or self.overviews_cached:
-            text += (
-                f", 今日概览 {self.overviews} requests ({self.overview_prompt_tokens} prompt / "
-                f"{self.overview_completion_tokens} completion tokens"
-                + (f", {self.overviews_cached} cached)" if self.overviews_cached else ")")
-            )
-        if self.problems:
-            text += " (" + ", ".join(f"{k} {v}" for k, v in sorted(self.problems.items())) + ")"
-        if self.asked:
-            text += f", model {printable(str(settings.model))}"
-            if settings.model_why:
-                text += f" ({settings.model_why})"
-            if settings.concurrency == "auto" and self.peak_concurrency:
-                text += f", up to {self.peak_concurrency} in flight"
-        return text
-
-    def advice(self, settings: Settings) -> list[str]:
-        """What the user can set so the next run goes better."""
-        notes = []
-        if self.truncated:
-            suggest = max(2048, self.budget, settings.max_tokens * 4)
-            notes.append(
-                f"{self.truncated} answers hit max_tokens={settings.max_tokens}; set "
-                f"ARXIV_DIGEST_MAX_TOKENS={suggest} (a reasoning model thinks within this bound)"
-            )
-        for change in self.switched:
-            notes.append(f"the endpoint refused a parameter: {change} for this run")
-        return notes
 
 
 class Summarizer:
@@ -176,12 +95,14 @@ class Summarizer:
         self.stats.papers = self.total = len(asks)
         self.stats.cached = self.kept = len(asks) - len(todo) - len(borrowing)
         self.stats.asked, self.stats.shared = len(todo), len(borrowing)
-        if todo:
-            entries.update(run_stoppable(self._ask_all(todo)))
-        for ask in borrowing:
-            entries[ask.slot] = self._borrow(ask, entries[judged[ask.paper.id].slot])
-        self.stats.failed = sum(1 for e in entries.values() if e.status == "failed")
-        self.stats.seconds = time.monotonic() - started
+        try:
+            if todo:
+                entries.update(run_stoppable(self._ask_all(todo)))
+            for ask in borrowing:
+                entries[ask.slot] = self._borrow(ask, entries[judged[ask.paper.id].slot])
+            self.stats.failed = sum(1 for e in entries.values() if e.status == "failed")
+        finally:  # a run that stops (exit 3) still says how far it got
+            self.stats.seconds = time.monotonic() - started
         return entries
 
     def _borrow(self, ask: Ask, judged: Entry) -> Entry:
@@ -224,9 +145,12 @@ class Summarizer:
         except* DigestError as errors:
             raise errors.exceptions[0] from None
         finally:
+            self.stats.failed = sum(1 for e in results.values() if e.status == "failed")
             self.stats.requests += client.requests
             self.stats.problems = dict(client.problems)
             self.stats.truncated = client.truncated
+            self.stats.cut = client.cut
+            self.stats.slow = client.watch.note()
             self.stats.budget = client.budget
             self.stats.switched = list(client.shape.switched)
             self.stats.peak_concurrency = client.gate.peak

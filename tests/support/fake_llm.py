@@ -97,6 +97,9 @@ TRANSLATIONS = {
     "声码器": "vocoder",
 }
 
+LONGER = "实验结果显示该方法稳定有效。"  # one more sentence of a longer answer
+PLAIN_TOKENS = 80  # about the tokens of a plain answer: a variable one takes its share of time
+
 
 @dataclass
 class Call:
@@ -105,6 +108,7 @@ class Call:
     at: float
     mode: str = "ok"
     status: int = 200
+    extra: int = 0  # sentences added to the summary (variable-length answers)
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
@@ -151,6 +155,9 @@ class FakeLLM:
     # chat_template_kwargs.enable_thinking = false (a top-level enable_thinking is ignored)
     template_thinks: int | None = None
     refuse_fields: tuple[str, ...] = ()  # request fields refused as OpenAI refuses unknown ones
+    # answers of different lengths (0–7 extra sentences), each taking time in proportion to its
+    # tokens, as a local model generates them: `latency` is then the time of a plain answer
+    variable: bool = False
 
     def __post_init__(self) -> None:
         self.calls: list[Call] = []
@@ -333,6 +340,8 @@ class FakeLLM:
                 else:
                     self.window.append(now)
             delay = self.latency * (1 + self.rng.uniform(-self.jitter, self.jitter))
+            if self.variable:
+                call.extra = self.rng.randint(0, 7)
         mode = call.mode
         if mode == "rpm":
             call.status = 429
@@ -346,16 +355,18 @@ class FakeLLM:
             call.status = 200
             ctype, data, extra = RAW_ANSWERS[mode](call)
             return 200, dict(extra), {"__raw__": data, "__type__": ctype}
-        if mode in ("hang", "never"):
-            time.sleep(self.hang_seconds if mode == "hang" else 3600)
-        elif delay > 0:
+        content, reasoning, finish = self.answer(call, mode)
+        if self.variable:
+            delay *= count_tokens(content or "") / PLAIN_TOKENS
+        if mode in ("hang", "never"):  # a long answer: it holds its slot as it computes
+            delay = self.hang_seconds if mode == "hang" else 3600
+        if delay > 0:
             slots = self.slots()
             if slots is not None:
                 with slots:  # one of `parallel` slots computes, the rest queue
                     time.sleep(delay)
             else:
                 time.sleep(delay)
-        content, reasoning, finish = self.answer(call, mode)
         prompt = "".join(m["content"] for m in body.get("messages", []))
         call.prompt_tokens = count_tokens(prompt)
         call.completion_tokens = count_tokens(content or "") + count_tokens(reasoning or "")
@@ -457,6 +468,10 @@ class FakeLLM:
             return self.content(call, mode), thought, "stop"
         if mode == "length":
             return self.content(call, "ok")[: budget // 4], None, "length"
+        if mode == "think_cut":  # thinking in content (Qwen3 served raw) took the whole bound
+            return "<think>\n" + "让我想想这篇论文讲什么。" * (budget // 12), None, "length"
+        if mode == "empty_cut":  # hidden reasoning tokens took the bound (OpenAI o-series)
+            return "", None, "length"
         return self.content(call, mode), None, "stop"
 
     def content(self, call: Call, mode: str) -> str:
@@ -469,7 +484,7 @@ class FakeLLM:
         ids = PAPER_ID.findall(call.first_user)
         if ids and "JSON 数组" in "".join(m["content"] for m in call.body["messages"]):
             return self.batch_content(call, ids, mode)
-        summary = good_summary(call.title)
+        summary = good_summary(call.title) + LONGER * call.extra
         tags = ["测试标签", "机器学习"]
         asked = INTERESTS.search(call.first_user)
         judgement = judge(asked.group(1), call.first_user[: asked.start()]) if asked else {}
@@ -789,9 +804,14 @@ def main() -> None:
     parser.add_argument("--jitter", type=float, default=0.2)
     parser.add_argument("--rpm-cap", type=int, default=None)
     parser.add_argument("--parallel", type=int, default=None, help="slots; the rest queue")
+    parser.add_argument("--variable", action="store_true", help="answers of different lengths")
     args = parser.parse_args()
     fake = FakeLLM(
-        latency=args.latency, jitter=args.jitter, rpm_cap=args.rpm_cap, parallel=args.parallel
+        latency=args.latency,
+        jitter=args.jitter,
+        rpm_cap=args.rpm_cap,
+        parallel=args.parallel,
+        variable=args.variable,
     ).start()
     print(fake.base_url, flush=True)
     try:
