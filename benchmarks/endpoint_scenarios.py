@@ -36,7 +36,7 @@ def scenario_1_auto(bench: Bench) -> list[Result]:
             completion,
             refused,
             run.rss_mb,
-            "ratio <= 1.25 (ramps up from 4)",
+            "ratio <= 1.25 (ramps up from 2)",
             run.seconds / ideal <= 1.25,
             f"(ideal at the cap of 32; timeouts {run.problem('timeout')})",
         )

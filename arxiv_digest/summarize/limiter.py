@@ -94,7 +94,9 @@ class ConcurrencyGate:
         self._round_from = 0  # answers to tickets from here on judge the current limit
         self._round: list[float] = []
         self._lowest: float | None = None
+        self._last: tuple[float, float] | None = None  # the previous round's limit and median
         self._slow_start = True
+        self._pinned: tuple[bool, float] | None = None  # (adaptive, limit) before pin()
         self._cond = asyncio.Condition()
 
     @property
@@ -130,24 +132,41 @@ class ConcurrencyGate:
         self._set(max(1.0, self.limit / 2))
 
     def pin(self, limit: int) -> None:
-        """A fixed limit from now on (a slow server gets one request at a time)."""
+        """A fixed limit until ``unpin`` (a slow server gets one request at a time)."""
+        if self._pinned is None:
+            self._pinned = (self.adaptive, self.limit)
         self.adaptive = False
         self.limit = float(limit)
 
+    def unpin(self) -> None:
+        """Back to the setting: a fixed number, or auto growing again from where it is."""
+        if self._pinned is not None:
+            self.adaptive, limit = self._pinned
+            self._pinned = None
+            if not self.adaptive:
+                self.limit = limit
+            self._set(self.limit, cut=False)
+
     def _judge(self, sample: float, ticket: int | None) -> None:
-        # the lowest latency seen, drifting up slowly so that one lucky answer is forgotten
-        if self._lowest is None or sample < self._lowest:
-            self._lowest = sample
-        else:
-            self._lowest *= 1.002
         if ticket is not None and ticket < self._round_from:
             return  # sent under an older limit
         self._round.append(sample)
         if len(self._round) < max(3, int(self.limit)):
             return
-        ratio = statistics.median(self._round) / self._lowest
+        median = statistics.median(self._round)
+        # the lowest round seen (a round's median: one lucky answer does not set it), drifting
+        # up slowly so that an early lucky stretch is forgotten
+        self._lowest = median if self._lowest is None else min(self._lowest * 1.01, median)
+        ratio = median / self._lowest
+        before, self._last = self._last, (self.limit, median)
+        # grown since the last round, and latency rose by more than half as much: queued
+        queued = before is not None and before[0] < self.limit and (
+            median / before[1] > 1 + (self.limit / before[0] - 1) / 2
+        )
         if ratio > self.cut_above:
-            self._set(max(1.0, self.limit / ratio))
+            self._set(max(1.0, float(int(self.limit / ratio))))  # what it serves unqueued
+        elif queued and before is not None:
+            self._set(before[0])
         elif ratio < self.grow_below:
             grown = self.limit * 2 if self._slow_start else self.limit + 1
             self._set(min(float(self.cap), grown), cut=False)

@@ -82,6 +82,7 @@ class EndpointWatch:
         self.answers = 0
         self.latencies: list[float] = []
         self.slow = False  # reachable, but answers take a good share of the timeout or more
+        self.was_slow = False
         self._lists_models = lists_models
         self._listed: bool | None = None
         self._redact = redact
@@ -100,6 +101,10 @@ class EndpointWatch:
         self.latencies.append(latency)
         self._last_answer = time.monotonic()
         self._refused_since = None
+        quick = self.settings.timeout / 4
+        if self.slow and len(self.latencies) >= 5 and max(self.latencies[-5:]) <= quick:
+            self.slow = False  # a passing stall (one long answer, an outage): full speed again
+            self.gate.unpin()
 
     def reached(self) -> None:
         """An HTTP error answer: the server is there (it connects)."""
@@ -178,7 +183,7 @@ class EndpointWatch:
     def _go_slow(self, used: float) -> None:
         """One request in flight, and a longer timeout (once per timeout length)."""
         if not self.slow:
-            self.slow = True
+            self.slow = self.was_slow = True
             self.gate.pin(1)
         if used >= self.timeout and self.timeout < self.cap:
             grown = max(2 * self.timeout, 3 * self.median()) if self.latencies else 3 * used
@@ -204,10 +209,16 @@ class EndpointWatch:
 
     def note(self) -> str | None:
         """What to set so a slow endpoint's next run goes straight to work."""
-        if not self.slow:
+        if not self.was_slow:
             return None
         told = f"a median answer takes {self.median():.3g} s" if self.latencies else "no answer"
         suggest = max(self.timeout, 3 * self.median())
+        if not self.slow:  # a passing stall: the run went back to full speed
+            return (
+                f"slow for a while: {told}, but {self._timeouts} took longer than "
+                f"{self.settings.timeout:g} s; the run waited up to {self.timeout:g} s for "
+                f"them. If it happens often, set ARXIV_DIGEST_TIMEOUT={suggest:.0f}"
+            )
         return (
             f"slow: {told} ({self._timeouts} timeouts); the run went on with one request in "
             f"flight and a {self.timeout:g} s timeout. Set ARXIV_DIGEST_TIMEOUT={suggest:.0f} "
