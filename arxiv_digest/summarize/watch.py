@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tenacity import RetryCallState
 from tenacity.stop import stop_base
@@ -33,19 +33,20 @@ class PaperClock:
 
     first_sent: float | None = None
     queued: float = 0.0
-    waiting_since: float = field(default_factory=time.monotonic)
+    waiting_since: float | None = None
 
     def wait(self) -> None:
         """About to queue for a slot (again)."""
         self.waiting_since = time.monotonic()
 
     def send(self) -> None:
-        """A request goes out now."""
+        """A request goes out now: the wait since ``wait`` was our queue, not the paper's."""
         now = time.monotonic()
         if self.first_sent is None:
             self.first_sent = now
-        else:
+        elif self.waiting_since is not None:
             self.queued += now - self.waiting_since
+        self.waiting_since = None
 
     def spent(self) -> float:
         if self.first_sent is None:
