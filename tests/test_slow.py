@@ -5,6 +5,7 @@ server, an endpoint killed mid-run, and answers cut at the token bound."""
 from __future__ import annotations
 
 import asyncio
+import heapq
 import json
 import random
 import signal
@@ -100,34 +101,40 @@ def test_a_server_that_never_answers_nor_lists_models_is_still_dead_at_once(
 
 
 # -- auto concurrency on a one-at-a-time server -------------------------------------------
-async def drive(gate: ConcurrencyGate, requests: int, slots: int, seed: int = 1) -> list[float]:
-    """A server with ``slots`` that answers in time proportional to the answer's length
-    (40–300 tokens, 0.3 ms each), as a local model does; the gate's limit after each answer."""
+async def simulate(gate: ConcurrencyGate, requests: int, slots: int, seed: int = 1) -> list[int]:
+    """The gate against a server with ``slots`` that serves in arrival order, each answer taking
+    time in proportion to its length (40–300 tokens), as a local model does. Virtual time, so
+    the machine's load cannot blur the queue; returns the limit after each answer."""
     rng = random.Random(seed)
-    server = asyncio.Semaphore(slots)
-    limits: list[float] = []
-
-    async def one() -> None:
-        async with gate as ticket:
+    now, sent, limits = 0.0, 0, []
+    free = [0.0] * slots  # when each slot is next free
+    pending: list[tuple[float, int, int, float]] = []  # (done at, ticket, tokens, sent at)
+    while sent < requests or pending:
+        while sent < requests and gate.inflight < max(1, int(gate.limit)):
+            ticket = await gate.__aenter__()
             tokens = rng.randint(40, 300)
-            started = time.monotonic()
-            async with server:
-                await asyncio.sleep(0.0003 * tokens)
-            await gate.answered(time.monotonic() - started, tokens, ticket)
-            limits.append(gate.limit)
-
-    await asyncio.gather(*(one() for _ in range(requests)))
+            done = max(now, heapq.heappop(free)) + 0.03 * tokens
+            heapq.heappush(free, done)
+            heapq.heappush(pending, (done, ticket, tokens, now))
+            sent += 1
+        now, ticket, tokens, sent_at = heapq.heappop(pending)
+        await gate.answered(now - sent_at, tokens, ticket)
+        await gate.__aexit__()
+        limits.append(int(gate.limit))
     return limits
 
 
 def test_auto_settles_at_one_or_two_on_a_one_slot_server_of_variable_answer_lengths():
     gate = ConcurrencyGate(None)
-    limits = asyncio.run(drive(gate, 48, slots=1))
+    limits = asyncio.run(simulate(gate, 300, slots=1))
     settled = limits[len(limits) // 2 :]
-    assert 1 <= statistics.mean(settled) <= 2, settled
+    assert 1 <= statistics.mean(settled) <= 2 and max(settled) <= 3, settled
     assert gate.peak <= 4  # no growth before the first answers are back
+    four = ConcurrencyGate(None)
+    settled = asyncio.run(simulate(four, 300, slots=4))[150:]
+    assert 4 <= statistics.mean(settled) <= 8  # full, with a short queue
     wide = ConcurrencyGate(None)
-    asyncio.run(drive(wide, 200, slots=64))
+    asyncio.run(simulate(wide, 300, slots=64))
     assert wide.limit == 32  # the same answer lengths on a wide server: grows to the cap
 
 
