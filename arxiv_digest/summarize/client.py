@@ -236,9 +236,10 @@ class LLMClient:
                 return self._read(response, latency, budget)
         raise LLMError("the endpoint kept refusing the request's parameters")
 
-    async def _lists(self) -> bool:
+    async def _lists(self, timeout: float) -> bool:
         """GET /models answers with a list: the server is there, however slow its answers."""
-        page = await self.client.models.list(timeout=min(10.0, self.settings.timeout * 2))
+        async with asyncio.timeout(timeout):
+            page = await self.client.models.list(timeout=timeout)
         return bool(getattr(page, "data", None))
 
     def _kwargs(self, messages: list[dict[str, str]], budget: int) -> dict[str, Any]:

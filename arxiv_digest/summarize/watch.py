@@ -70,7 +70,7 @@ class EndpointWatch:
         settings: Settings,
         base_url: str,
         gate: ConcurrencyGate,
-        lists_models: Callable[[], Awaitable[bool]],
+        lists_models: Callable[[float], Awaitable[bool]],
         redact: Callable[[str], str],
     ) -> None:
         self.settings = settings
@@ -173,10 +173,12 @@ class EndpointWatch:
         return now - (self._last_answer or self._started or now)
 
     async def _reachable(self) -> bool:
-        """Lists its models: a server that is there, only slower than our timeout."""
+        """Lists its models: a server that is there, only slower than our timeout. Asked with
+        room for two answers: llama.cpp's Python server lists them only between answers, and
+        it still computes the ones we gave up on."""
         if self._listed is None:
             try:
-                self._listed = await self._lists_models()
+                self._listed = await self._lists_models(min(self.cap, 2 * self.timeout))
             except Exception:  # any failure of the probe: no evidence it is there
                 self._listed = False
         return self._listed
