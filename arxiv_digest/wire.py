@@ -318,7 +318,10 @@ class CappedAsyncTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         _prepare(request)
-        deadline = (time.monotonic() + self.total, self.total) if self.total else None
+        # the request's own timeout when it has one: a slow server's grows during the run
+        read = (request.extensions.get("timeout") or {}).get("read")
+        total = read if isinstance(read, int | float) and read > 0 else self.total
+        deadline = (time.monotonic() + total, total) if total else None
         response = await self.inner.handle_async_request(request)
         try:
             decoder, headers = _open(response, request, _limit(self.cap, request))
