@@ -132,7 +132,13 @@ def _interest_scores(
             missing *= 1 - share
         names = [n for share, n, _ in found if n and share >= NAMED_SHARE]
         names = names or [n for _, n, _ in found if n][:1]  # the strongest, however weak
-        result[rowid] = (1 - missing, names, any(c for *_, c in found))
+        kept, related = [], False  # two phrases' feedback words: named once
+        for name in names:
+            if "相关词" in name:
+                name, related = (name.split("相关词")[0].rstrip(", ") if related else name), True
+            if name:
+                kept.append(name)
+        result[rowid] = (1 - missing, kept, any(c for *_, c in found))
     return result
 
 
