@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from arxiv_digest.annotate import Annotator
-from arxiv_digest.categories import group_title, validate_categories
 from arxiv_digest.config import Settings, placeholder_key
-from arxiv_digest.errors import ApiError, ConfigError, FetchError, InputError
+from arxiv_digest.errors import ApiError, ConfigError, FetchError
 from arxiv_digest.lines import say
 from arxiv_digest.models import Ask, Digest, Entry, Group, Listing, Paper
 from arxiv_digest.publish import Sent, publish
@@ -21,12 +20,12 @@ from arxiv_digest.render.feed import write_feeds
 from arxiv_digest.render.index import write_index
 from arxiv_digest.render.links import Links
 from arxiv_digest.render.markdown import render_digest
+from arxiv_digest.request import Request, read_feed_file, resolve_groups
 from arxiv_digest.select import select
 from arxiv_digest.sources.api import ExportApi, clipped, enrich
 from arxiv_digest.sources.feed import feed_url, fetch_feed, parse_feed
 from arxiv_digest.sources.http import HttpFetcher
 from arxiv_digest.storage import (
-    MAX_GROUP_NAME,
     last_published,
     recent_digests,
     run_lock,
@@ -39,19 +38,6 @@ from arxiv_digest.summarize.prompts import Prompts, find_prompts_dir
 if TYPE_CHECKING:
     from arxiv_digest.summarize.model_choice import Choice
     from arxiv_digest.summarize.runner import Summarizer
-
-
-@dataclass
-class Request:
-    """What the user asked for on the command line."""
-
-    categories: list[str] = field(default_factory=list)
-    groups: list[str] = field(default_factory=list)
-    feed: Path | None = None
-    date: dt.date | None = None
-    no_llm: bool = False
-    no_enrich: bool = False
-    force: bool = False
 
 
 @dataclass
@@ -101,59 +87,6 @@ def _healed(
     if new.score is None:
         update.update(score=entry.score, reason=entry.reason)
     return new.model_copy(update=update)
-
-
-def adhoc_group(categories: list[str], settings: Settings) -> Group:
-    return Group(
-        name="+".join(categories),
-        title=group_title(categories, settings.names),
-        categories=categories,
-        title_zh=settings.title_zh,
-        overview=settings.overview,
-    )
-
-
-def resolve_groups(settings: Settings, request: Request, feed: Listing | None) -> list[Group]:
-    """-c makes an ad-hoc group; -g picks configured ones; --feed alone names its own."""
-    if request.categories:
-        groups = [adhoc_group(request.categories, settings)]
-    elif request.groups:
-        known = {g.name: g for g in settings.groups}
-        missing = [name for name in request.groups if name not in known]
-        if missing:
-            raise ConfigError(
-                f"no group named {', '.join(missing)} in the config "
-                f"(known: {', '.join(known) or 'none'})"
-            )
-        groups = [known[name] for name in request.groups]
-    elif feed is not None:
-        same = [g for g in settings.groups if sorted(g.categories) == sorted(feed.categories)]
-        groups = same[:1] or [adhoc_group(feed.categories, settings)]
-    else:
-        groups = list(settings.groups)
-    if not groups:
-        raise ConfigError(
-            "no groups to publish: add [[groups]] to arxiv-digest.toml or pass -c CATEGORY"
-        )
-    if feed is not None and len(groups) > 1:
-        raise InputError("--feed holds one listing: name one group with -g or -c")
-    for group in groups:
-        validate_categories(group.categories, settings.names)
-        if len(group.name) > MAX_GROUP_NAME:  # checked before anything is downloaded or paid for
-            raise InputError(
-                f"{len(group.categories)} categories make the file name {group.name[:40]}… "
-                f"{len(group.name)} characters long (at most {MAX_GROUP_NAME}); put them in a "
-                "[[groups]] entry with a short name in arxiv-digest.toml and use -g NAME"
-            )
-    return groups
-
-
-def read_feed_file(path: Path) -> Listing:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read feed {path}: {exc.strerror or exc}") from exc
-    return parse_feed(data, source=str(path))
 
 
 class Pipeline:

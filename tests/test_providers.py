@@ -258,7 +258,7 @@ def test_deepseek_host_picks_its_current_model_then_its_preferences(monkeypatch)
 
 
 def test_request_shape_follows_the_host_and_the_users_settings(monkeypatch):
-    from arxiv_digest.summarize.client import request_shape
+    from arxiv_digest.summarize.shape import request_shape
 
     settings, choice = choice_for("https://api.deepseek.com/v1", ["deepseek-flash"], monkeypatch)
     settings.model = choice.model

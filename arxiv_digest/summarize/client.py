@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 import openai
@@ -30,7 +29,7 @@ from arxiv_digest.retrying import retry_after_seconds, wait_retry_after
 from arxiv_digest.summarize import providers
 from arxiv_digest.summarize.answer import Completion, Malformed, TruncatedError, read_completion
 from arxiv_digest.summarize.limiter import ConcurrencyGate, RequestPacer, TokenBucket
-from arxiv_digest.summarize.provider_facts import provider_for, thinking_params, with_users
+from arxiv_digest.summarize.shape import request_shape
 from arxiv_digest.summarize.watch import EndpointWatch, PaperClock
 from arxiv_digest.wire import ResponseTooLarge, caught, llm_async_client
 
@@ -47,17 +46,6 @@ class RetryableLLMError(LLMError):
         super().__init__(message)
         self.retry_after = retry_after
         self.connection = connection  # the request never reached the server
-
-
-@dataclass
-class Shape:
-    """How requests are built this run; each switch happens once and holds for the run."""
-
-    token_param: str = "max_tokens"
-    temperature: bool = True
-    json_mode: bool = True
-    thinking_off: dict[str, Any] = field(default_factory=dict)  # the provider's switch, if any
-    switched: list[str] = field(default_factory=list)
 
 
 class LLMClient:
@@ -243,49 +231,16 @@ class LLMClient:
         return bool(getattr(page, "data", None))
 
     def _kwargs(self, messages: list[dict[str, str]], budget: int) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {
-            "model": self.settings.model,
-            "messages": messages,
-            self.shape.token_param: budget,
-        }
-        if self.shape.temperature and self.settings.temperature is not None:
-            kwargs["temperature"] = self.settings.temperature
-        if self.shape.json_mode:
-            kwargs["response_format"] = {"type": "json_object"}
-        extra = with_users(self.shape.thinking_off, self.settings.extra_body)  # the user's wins
-        if extra:
-            kwargs["extra_body"] = extra
-        return kwargs
+        return self.shape.request(self.settings, messages, budget)
 
     def _adapt(self, exc: openai.APIStatusError, sent: dict[str, Any]) -> bool:
         """A refused parameter this request sent: switch the run's shape (once) and resend."""
         verdict = providers.classify(exc.status_code, exc.body, sent)
-        if verdict.kind == "token_param":
-            if self.shape.token_param == "max_tokens":
-                self.shape.token_param = "max_completion_tokens"
-                self.shape.switched.append("max_tokens → max_completion_tokens")
-            return True
-        if verdict.kind == "temperature":
-            if self.shape.temperature:
-                self.shape.temperature = False
-                self.shape.switched.append("temperature dropped")
-            return True
-        if verdict.kind == "thinking":  # drop only the refused field: another may still work
-            if verdict.field in self.settings.extra_body:
-                return False  # the user's own [extra_body] is theirs to fix
-            if verdict.field in self.shape.thinking_off:
-                self.shape.switched.append(f"{verdict.field} dropped")
-                self.shape.thinking_off = {
-                    k: v for k, v in self.shape.thinking_off.items() if k != verdict.field
-                }
-            return True
-        if verdict.kind == "response_format":
-            if self.shape.json_mode:
-                self.shape.json_mode = False  # ask without it, parse JSON out of the text
-                self.problems["no_json_mode"] += 1
-                self.shape.switched.append("response_format dropped")
-            return True
-        return False
+        json_mode = self.shape.json_mode
+        adapted = self.shape.adapt(verdict.kind, verdict.field, self.settings.extra_body)
+        if json_mode and not self.shape.json_mode:
+            self.problems["no_json_mode"] += 1  # answers are parsed out of the text from now on
+        return adapted
 
     async def _failed_status(self, exc: openai.APIStatusError, ticket: int) -> None:
         verdict = providers.classify(exc.status_code, exc.body, {})
@@ -394,19 +349,6 @@ class LLMClient:
 
     async def close(self) -> None:
         await self.client.close()
-
-
-def request_shape(settings: Settings) -> Shape:
-    """The provider table's token parameter (unless the user set one) and thinking switch."""
-    provider = provider_for(settings.base_url)
-    token_param = settings.token_param
-    if provider is not None and "token_param" not in settings.model_fields_set:
-        token_param = provider.token_param
-    return Shape(
-        token_param=token_param,
-        temperature=settings.temperature is not None,
-        thinking_off=thinking_params(settings.base_url, str(settings.model)),
-    )
 
 
 def _cause(exc: openai.APIConnectionError) -> str:
