@@ -54,7 +54,7 @@ def test_one_request_over_the_days_titles_and_summaries_placed_after_the_counts(
     md = (isolated / DAY / "cs.CL.md").read_text()
     head = md[: md.index("## 最新发布")]
     assert head.index("- **更新 0 篇**") < head.index(f"- **今日概览:** {data['overview']}")
-    assert "今日概览: 1 requests, " in log
+    assert "今日概览: 1 request, " in log
     summarize("--force")
     assert len(llm.calls) == len(PAPERS) + 1  # both cached
     assert json.loads((isolated / DAY / "cs.CL.json").read_text())["overview"] == data["overview"]

@@ -54,7 +54,8 @@ def with_overviews(
     found = Overviews(summarizer, find_prompts_dir(settings.prompts_dir), say).run(asks)
     stats = summarizer.stats
     say(
-        f"今日概览: {stats.overviews} requests, {stats.overview_prompt_tokens} prompt / "
+        f"今日概览: {stats.overviews} request{'' if stats.overviews == 1 else 's'}, "
+        f"{stats.overview_prompt_tokens} prompt / "
         f"{stats.overview_completion_tokens} completion tokens, {stats.overviews_cached} cached"
     )
     return [d.model_copy(update={"overview": found.get(d.group.name)}) for d in digests]
