@@ -25,7 +25,7 @@ from arxiv_digest.storage import (
     NotADigest,
     check_db_file,
     day_dirs,
-    load_digest,
+    parse_digest,
     read_digest_bytes,
     safe_name,
 )
@@ -78,15 +78,15 @@ class History:
             return
         digest = hashlib.sha1(data, usedforsecurity=False).hexdigest()
         if not (known and known[:2] == (len(data), digest)):
-            self._index(path)  # (a file not ours is remembered too, and read again once changed)
+            self._index(path, data)  # (a file not ours is remembered too, read again once changed)
         self.db.execute(
             "INSERT OR REPLACE INTO seen_content VALUES (?, ?, ?, ?)",
             (str(path), len(data), digest, info.st_mtime),
         )
 
-    def _index(self, path: Path) -> None:
-        try:
-            digest = load_digest(path)  # ids and sections checked as on any day we read
+    def _index(self, path: Path, data: bytes) -> None:
+        try:  # the bytes just hashed, not a second read (the file may have changed meanwhile)
+            digest = parse_digest(data, path)  # ids, sections, date and group checked as on any day
         except (OSError, ValueError, KeyError, TypeError):
             return  # not a digest of ours; the day's own checks say so elsewhere
         date, group = digest.date.isoformat(), digest.group.name

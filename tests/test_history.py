@@ -29,8 +29,10 @@ def test_a_fresh_checkout_reads_no_digest_again(tmp_path: Path, monkeypatch: pyt
     first = _day(output, dt.date(2025, 4, 21), PAPERS[:3])
     _day(output, dt.date(2025, 4, 22), PAPERS[3:])
     reads: list[Path] = []
-    real = history.load_digest
-    monkeypatch.setattr(history, "load_digest", lambda path: reads.append(path) or real(path))
+    real = history.parse_digest
+    monkeypatch.setattr(
+        history, "parse_digest", lambda data, path: reads.append(path) or real(data, path)
+    )
     history.History(cache, output).close()
     assert len(reads) == 2
     later = first.stat().st_mtime + 3600
