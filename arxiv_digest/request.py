@@ -14,6 +14,7 @@ from arxiv_digest.errors import ConfigError, InputError
 from arxiv_digest.models import Group, Listing
 from arxiv_digest.sources.feed import parse_feed
 from arxiv_digest.storage import MAX_GROUP_NAME
+from arxiv_digest.untrusted import MAX_FEED_BYTES
 
 
 @dataclass
@@ -76,8 +77,15 @@ def resolve_groups(settings: Settings, request: Request, feed: Listing | None) -
 
 
 def read_feed_file(path: Path) -> Listing:
+    """At most MAX_FEED_BYTES, as a downloaded feed: `--feed /dev/zero` must not fill memory."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(MAX_FEED_BYTES + 1)
     except OSError as exc:
         raise InputError(f"cannot read feed {path}: {exc.strerror or exc}") from exc
+    if len(data) > MAX_FEED_BYTES:
+        raise InputError(
+            f"feed {path} is larger than {MAX_FEED_BYTES // 2**20} MB; arXiv's daily feeds are "
+            "a few MB"
+        )
     return parse_feed(data, source=str(path))

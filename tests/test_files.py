@@ -173,7 +173,7 @@ def test_a_damaged_database_is_still_moved_aside(isolated: Path, llm: FakeLLM):
     assert "was not a database; moved it to" in result.stderr
 
 
-@pytest.mark.parametrize("link", ["output", f"output/{DAY}"])
+@pytest.mark.parametrize("link", ["output", f"output/{DAY}", "output/feeds"])
 def test_a_symlinked_output_or_day_folder_is_refused(isolated: Path, link: str):
     elsewhere = isolated / "elsewhere"
     elsewhere.mkdir()
@@ -182,3 +182,10 @@ def test_a_symlinked_output_or_day_folder_is_refused(isolated: Path, link: str):
     result = runner.invoke(app, ["summarize", "--feed", str(MULTI), "--no-llm", "--no-enrich"])
     assert result.exit_code == 4
     assert "is a symbolic link" in result.stderr and list(elsewhere.iterdir()) == []
+
+
+def test_a_feed_file_that_never_ends_is_refused_at_the_cap(isolated: Path):
+    result = cli("summarize", "--feed", "/dev/zero", "-c", "cs.SD", "--no-llm", "--no-enrich")
+    assert result.returncode == 2, result.stderr
+    assert "feed /dev/zero is larger than 32 MB" in result.stderr
+    assert "Traceback" not in result.stderr

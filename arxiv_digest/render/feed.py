@@ -15,7 +15,7 @@ from arxiv_digest.models import Digest, Entry
 from arxiv_digest.render.escape import one_line
 from arxiv_digest.render.links import Links, abs_url
 from arxiv_digest.render.tex import _TEX_MARKS, _convert, pieces
-from arxiv_digest.storage import atomic_write, day_dirs, load_digest, safe_name
+from arxiv_digest.storage import atomic_write, check_output, day_dirs, load_digest, safe_name
 
 FEED_DAYS = 14
 MAX_ENTRIES = 500
@@ -51,6 +51,7 @@ def write_feeds(output: Path, written_now: list[Digest], links: Links) -> list[P
         mine = group_days(output, group, newest)
         if mine:
             path = feed_path(output, group)
+            check_output(output, path.parent)  # like a day's folder: never written through a link
             atomic_write(path, render_feed(mine, links))
             written.append(path)
     return written
