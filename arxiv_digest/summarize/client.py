@@ -206,9 +206,10 @@ class LLMClient:
                         raise
                     raise RetryableLLMError(f"no answer within {timeout:g} s") from None
                 except openai.APIConnectionError as exc:
-                    if isinstance(caught(exc), ResponseTooLarge):
+                    ours = caught(exc)
+                    if isinstance(ours, ResponseTooLarge):
                         self.answers += 1  # it answered, with far too much
-                        self._malformed("an answer " + str(caught(exc)).split(" is ", 1)[-1])
+                        self._malformed("an answer " + str(ours).split(" is ", 1)[-1])
                     self.problems["connection"] += 1
                     reason = f"connection error: {_cause(exc)}"
                     self._guard(self.watch.connect_failed, reason)
