@@ -80,7 +80,6 @@ class EndpointWatch:
         self.cap = max(settings.timeout, settings.timeout_cap)
         self.first_wave = gate.first_wave  # the runner lowers it for a short day
         self.fatal: EndpointDownError | None = None
-        self.answers = 0
         self.latencies: list[float] = []
         self.slow = False  # reachable, but answers take a good share of the timeout or more
         self.was_slow = False
@@ -97,8 +96,11 @@ class EndpointWatch:
     def sent(self) -> None:
         self._started = self._started or time.monotonic()
 
+    @property
+    def answers(self) -> int:
+        return len(self.latencies)
+
     def answered(self, latency: float) -> None:
-        self.answers += 1
         self.latencies.append(latency)
         self._last_answer = time.monotonic()
         self._refused_since = None
