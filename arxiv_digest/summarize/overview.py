@@ -23,9 +23,9 @@ from arxiv_digest.summarize.prompts import BUNDLED, fence, find_prompts_dir
 from arxiv_digest.summarize.validate import (
     _LIST_OR_HEADING,
     AnswerError,
-    candidates,
     cjk_share,
     clean_summary,
+    extract_json,
 )
 from arxiv_digest.untrusted import clean
 
@@ -108,7 +108,7 @@ def messages(prompt: str, ask: DayAsk) -> list[dict[str, str]]:
 
 def check_overview(text: str) -> str:
     """One Chinese paragraph of MIN_CHARS–MAX_CHARS 字, or AnswerError saying what is wrong."""
-    data = candidates(text, ALIASES)[0]
+    data = extract_json(text, ALIASES)
     value = next((data[k] for k in ALIASES if isinstance(data.get(k), str)), "")
     raw = clean(value).strip()
     if not raw:
