@@ -136,8 +136,8 @@ class Overviews:
         self.warn = warn
         self.stats = summarizer.stats
 
-    def key(self, ask: DayAsk) -> str:
-        material = json.dumps([self.settings.model, self.prompt, messages(self.prompt, ask)])
+    def key(self, sent: list[dict[str, str]]) -> str:
+        material = json.dumps([self.settings.model, self.prompt, sent])
         return hashlib.sha256(material.encode()).hexdigest()
 
     def run(self, asks: list[DayAsk]) -> dict[str, str | None]:
@@ -147,27 +147,33 @@ class Overviews:
         for ask in asks:
             if not any(e.status == "ok" and e.summary for e in ask.entries):
                 found[ask.name] = None
-            elif (cached := self.cache.get_overview(self.key(ask))) is not None:
+                continue
+            sent = messages(self.prompt, ask)  # built once: the key and the request share it
+            key = self.key(sent)
+            if (cached := self.cache.get_overview(key)) is not None:
                 found[ask.name] = cached
                 self.stats.overviews_cached += 1
             else:
-                todo.append(ask)
+                todo.append((ask, sent, key))
         if todo:
             found.update(asyncio.run(self._ask_all(todo)))
         return found
 
-    async def _ask_all(self, asks: list[DayAsk]) -> dict[str, str | None]:
+    async def _ask_all(
+        self, asks: list[tuple[DayAsk, list[dict[str, str]], str]]
+    ) -> dict[str, str | None]:
         from arxiv_digest.summarize.client import LLMClient
 
         client = LLMClient(self.settings)
         try:
-            answers = await asyncio.gather(*(self._ask(client, ask) for ask in asks))
+            answers = await asyncio.gather(*(self._ask(client, *todo) for todo in asks))
         finally:
             await client.close()
-        return dict(zip((a.name for a in asks), answers, strict=True))
+        return dict(zip((ask.name for ask, _, _ in asks), answers, strict=True))
 
-    async def _ask(self, client: LLMClient, ask: DayAsk) -> str | None:
-        sent = messages(self.prompt, ask)
+    async def _ask(
+        self, client: LLMClient, ask: DayAsk, sent: list[dict[str, str]], key: str
+    ) -> str | None:
         estimate = sum(len(m["content"]) for m in sent) // 3 + MAX_TOKENS
         try:
             text = await self._complete(client, sent, estimate)
@@ -187,7 +193,7 @@ class Overviews:
         except Exception as exc:  # hostile answers: an extra never ends the run
             self.warn(f"今日概览 of {ask.name} {ask.date} left out: {type(exc).__name__}")
             return None
-        self.cache.put_overview(self.key(ask), overview)
+        self.cache.put_overview(key, overview)
         return overview
 
     async def _complete(
