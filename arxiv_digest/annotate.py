@@ -15,7 +15,7 @@ from arxiv_digest.config import Settings
 from arxiv_digest.errors import ApiError, StorageError
 from arxiv_digest.history import History
 from arxiv_digest.models import Entry, Group, Paper, Seed
-from arxiv_digest.rank import MAX_PHRASES, fts5_available, phrases, rank
+from arxiv_digest.rank import MAX_PHRASES, fts5_available, phrases, rank, revised
 from arxiv_digest.rank.embeddings import EmbeddingError, semantic
 from arxiv_digest.rank.translate import (
     TranslationError,
@@ -91,6 +91,9 @@ class Annotator:
             update: dict[str, object] = {} if group.title_zh else {"title_zh": None}
             if entry.score is None and (found := relevance.get(entry.paper.id)) is not None:
                 update.update(score=found.score, reason=found.reason or None)
+            if entry.paper.section == "replaced":
+                update.update(revised(update.get("score", entry.score),
+                                      update.get("reason", entry.reason), group.replaced_weight))
             if self.history is not None and entry.paper.section == "replaced":
                 update["first_seen"] = self.history.first_seen(entry.paper, date)
             annotated.append(entry.model_copy(update=update))

@@ -76,6 +76,9 @@ class Group(BaseModel):
     seeds: list[str] = Field(default_factory=list)  # arXiv ids of papers the reader likes
     top: int = Field(default=5, ge=0, le=50)  # papers in "⭐ 今日推荐"; 0 = none
     sort: Literal["arxiv", "score"] = "arxiv"  # block order within each section
+    # a replaced paper is a new version of one announced before, which a daily reader has
+    # likely seen then: its relevance counts at this share, so today's papers come first
+    replaced_weight: float = Field(default=0.8, ge=0, le=1)
     llm_score: bool = False  # the model judges relevance to `interests` in the summary request
     title_zh: bool = True  # show the 中文标题 the summary request brings (top-level default)
     overview: bool = True  # ask for a 今日概览 of the day (top-level default)
@@ -245,6 +248,7 @@ class Digest(BaseModel):
             "top": self.group.top,
             "sort": self.group.sort,
             "llm_score": self.group.llm_score,
+            "replaced_weight": self.group.replaced_weight,
             "searched": self.searched,
             "papers": [e.to_json() for e in self.entries],
             "overview": self.overview,
@@ -264,6 +268,7 @@ class Digest(BaseModel):
             top=data.get("top", 5),
             sort=data.get("sort", "arxiv"),
             llm_score=bool(data.get("llm_score")),
+            replaced_weight=data.get("replaced_weight", 1.0),  # older digests: not weighed
         )
         return cls(
             date=dt.date.fromisoformat(data["date"]),

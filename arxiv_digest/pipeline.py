@@ -16,6 +16,7 @@ from arxiv_digest.errors import ApiError, ConfigError, FetchError
 from arxiv_digest.lines import say
 from arxiv_digest.models import Ask, Digest, Entry, Group, Listing, Paper
 from arxiv_digest.publish import Sent, publish
+from arxiv_digest.rank import revised
 from arxiv_digest.render.feed import write_feeds
 from arxiv_digest.render.index import write_index
 from arxiv_digest.render.links import Links
@@ -73,12 +74,12 @@ HEAL_DAYS = 7  # how far back failed papers are asked again
 
 
 def _healed(
-    entry: Entry, summaries: dict[tuple[str, str], Entry], judged: str, title_zh: bool
+    entry: Entry, summaries: dict[tuple[str, str], Entry], group: Group, title_zh: bool
 ) -> Entry:
     """The failed entry with this run's answer, when it was for the very same version; the
     day's relevance and first publication stay, unless the model has now judged it; its
     中文标题 only where the group (as configured now) shows them."""
-    new = summaries.get((entry.paper.id, judged))
+    new = summaries.get((entry.paper.id, group.judged))
     if entry.status != "failed" or new is None or new.paper != entry.paper:
         return entry
     update: dict[str, object] = {"first_seen": entry.first_seen}
@@ -86,6 +87,8 @@ def _healed(
         update["title_zh"] = None
     if new.score is None:
         update.update(score=entry.score, reason=entry.reason)
+    elif entry.paper.section == "replaced":
+        update.update(revised(new.score, new.reason, group.replaced_weight))
     return new.model_copy(update=update)
 
 
@@ -199,10 +202,9 @@ class Pipeline:
                 f"{md_path}{notes.notes.get(digest.group.name, '')}"
             )
         for digest in sick:
-            judged, zh = digest.group.judged, self._shows_title_zh(digest.group.name)
-            healed = digest.model_copy(
-                update={"entries": [_healed(e, summaries, judged, zh) for e in digest.entries]}
-            )
+            zh = self._shows_title_zh(digest.group.name)
+            entries = [_healed(e, summaries, digest.group, zh) for e in digest.entries]
+            healed = digest.model_copy(update={"entries": entries})
             fixed = len(digest.failed) - len(healed.failed)
             if fixed:
                 self._write(healed, outcome)

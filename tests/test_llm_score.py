@@ -70,7 +70,9 @@ def test_the_model_scores_in_the_same_request_and_the_star_block_shows_its_reaso
     star = md[md.index("⭐ 今日推荐") : md.index("## 最新发布")]
     assert "[\\[new 010\\] Universal quantum control over Rydberg atoms](#2504.18074)" in star
     assert "— 90 分，直接研究Rydberg atoms" in star
-    assert star.count("— 90 分") == 3  # top = 3, all of them judged relevant
+    # top = 3, all judged relevant: the one new paper, then two revisions at 0.8 of 90
+    assert star.count("— 90 分") == 1 and star.count("— 72 分") == 2
+    assert star.count("；修订版 ×0.8") == 2
 
 
 def test_judged_answers_are_cached_with_the_interests_in_the_key(llm: FakeLLM, isolated: Path):
@@ -81,7 +83,7 @@ def test_judged_answers_are_cached_with_the_interests_in_the_key(llm: FakeLLM, i
     write_groups(isolated, JUDGED.replace("Rydberg atoms", "quantum walks"))
     summarize("--force")
     assert len(llm.calls) == 2 * len(PAPERS)  # other interests: judged again
-    assert papers(isolated)["2501.01249"]["score"] == 90  # open quantum walks
+    assert papers(isolated)["2501.01249"]["score"] == 72  # open quantum walks (replaced: ×0.8)
     assert papers(isolated)["2504.18074"]["score"] == 10  # Rydberg no longer of interest
 
 
@@ -214,3 +216,33 @@ def test_a_cache_from_before_llm_score_keeps_its_summaries(isolated: Path):
     cache.put("k2", paper, "m", "fp", Summary(tags=["量子"], summary="新", score=7, reason="因"))
     assert cache.get("k2") == Summary(tags=["量子"], summary="新", score=7, reason="因")
     cache.close()
+
+
+def test_the_models_score_of_a_revision_counts_at_replaced_weight_also_when_healed(
+    llm: FakeLLM, isolated: Path, server
+):
+    revision = "2503.11888"  # replaced that day: Efficient Truncations of SU(N_c) Lattice Gauge…
+    broken = [True]
+    llm.fault = lambda c: "nonjson" if broken[0] and "Efficient Trunc" in c.first_user else None
+    write_groups(isolated, JUDGED)
+    summarize(code=1)
+    found = papers(isolated)
+    sections = {p.id: p.section for p in PAPERS}
+    for pid, paper in found.items():
+        if pid == revision:
+            assert paper["status"] == "failed"  # its lexical score, weighed the same way
+            assert paper["reason"].endswith("；修订版 ×0.8")
+        elif sections[pid] == "replaced":
+            assert (paper["score"], paper["reason"]) in {
+                (72, "直接研究Rydberg atoms；修订版 ×0.8"), (8, "与读者关注无关；修订版 ×0.8")
+            }, paper  # 90 and 10 as the model said, at 0.8
+        else:
+            assert paper["score"] in {90, 10} and "修订版" not in paper["reason"]
+    broken[0] = False
+    day = dt.date(2025, 4, 29)
+    next_day = render_feed(["quant-ph"], day, synthetic_items(3, ["quant-ph"], day=day))
+    server.route("/rss/quant-ph", Reply(body=next_day))
+    summarize()
+    healed = papers(isolated)[revision]
+    assert healed["status"] == "ok"
+    assert (healed["score"], healed["reason"]) == (72, "直接研究lattice gauge theory；修订版 ×0.8")

@@ -201,3 +201,51 @@ def test_bad_seed_and_sort_are_config_errors(isolated: Path):
     write_config(isolated, sort='"random"')
     result = runner.invoke(app, ["summarize", "--feed", str(QUANT_PH), "-g", "q", "--no-llm"])
     assert result.exit_code == 2 and "sort" in result.stderr
+
+
+def day_with_a_revision(folder: Path) -> Path:
+    """The real quant-ph day plus a revision of its best Rydberg paper under another id: the
+    same words, announced as a replacement."""
+    items = [Item(id=p.id, version=1 if p.section == "new" else 2, type=p.announce_type,
+                  title=p.title, authors=p.authors, abstract=p.abstract,
+                  categories=p.categories) for p in LISTING.papers]  # fmt: skip
+    best = PAPERS["2504.18074"]
+    items.append(Item(id="2502.00001", version=3, type="replace", title=best.title,
+                      authors=best.authors, abstract=best.abstract,
+                      categories=best.categories))  # fmt: skip
+    path = folder / "revised.xml"
+    path.write_bytes(render_feed(["quant-ph"], dt.date(2025, 4, 28), items))
+    return path
+
+
+def test_a_revision_counts_less_than_a_new_paper_of_the_same_words(isolated: Path):
+    """A replaced paper is a new version of one announced before (the reader likely saw it
+    then): ranked at `replaced_weight` (0.8) of its match, and the reason says so."""
+    feed = day_with_a_revision(isolated)
+    scores = {}
+    for weight in ("", "1"):
+        extra = {"replaced_weight": weight} if weight else {}
+        write_config(isolated, interests='"Rydberg atoms"', top="3", **extra)
+        result = runner.invoke(app, ["summarize", "--feed", str(feed), "-g", "q", "--no-llm",
+                                     "--force", *NO_NET])  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+        data = json.loads((isolated / "output" / "2025-04-28" / "q.json").read_text())
+        papers = {p["id"]: p for p in data["papers"]}
+        new, revised = papers["2504.18074"], papers["2502.00001"]
+        scores[weight] = (new["score"], revised["score"])
+        md = (isolated / "output" / "2025-04-28" / "q.md").read_text()
+        star = md.split("⭐ 今日推荐")[1]
+        if weight:  # 1: a revision counts as much as a new paper
+            assert revised["score"] == new["score"] and revised["reason"] == new["reason"]
+        else:
+            assert abs(revised["score"] - 0.8 * new["score"]) <= 1
+            assert revised["reason"] == new["reason"] + "；修订版 ×0.8"
+            assert star.index("(#2504.18074)") < star.index("(#2502.00001)")
+            assert data["replaced_weight"] == 0.8
+    assert scores[""][0] == scores["1"][0] > 40  # the new paper's own score is untouched
+
+
+def test_replaced_weight_outside_0_to_1_is_a_config_error(isolated: Path):
+    write_config(isolated, interests='"Rydberg atoms"', replaced_weight="1.5")
+    result = runner.invoke(app, ["summarize", "--feed", str(QUANT_PH), "-g", "q", "--no-llm"])
+    assert result.exit_code == 2 and "replaced_weight" in result.stderr

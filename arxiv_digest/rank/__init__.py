@@ -30,7 +30,9 @@ RELATED_SHOWN = 0.1  # expansion words are named when they add this much (10 分
 SEMANTIC_WEIGHT = 0.6  # an embedding similarity at the day's best reaches this share
 SEMANTIC_SHOWN = 0.15  # "语义相近" is named when the embeddings add this much (15 分) or more
 
-__all__ = ["MATCH_FLOOR", "MAX_PHRASES", "Relevance", "fts5_available", "phrases", "rank"]
+__all__ = [
+    "MATCH_FLOOR", "MAX_PHRASES", "Relevance", "fts5_available", "phrases", "rank", "revised",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,16 @@ def rank(
         score = round(max(score_i, score_s))
         result[paper.id] = Relevance(score, "；".join(parts) if score else "")
     return result
+
+
+def revised(score: object, reason: object, weight: float) -> dict[str, object]:
+    """A replaced paper's score and reason at `weight` (a group's replaced_weight), whoever
+    judged it: the ⭐ block and sort = "score" then put a revision after a new paper of the
+    same match, and the reason says why it reads lower."""
+    if not isinstance(score, int) or not score or weight >= 1:
+        return {}
+    note = f"修订版 ×{weight:g}"
+    return {"score": round(score * weight), "reason": f"{reason}；{note}" if reason else note}
 
 
 def _interest_scores(
