@@ -195,3 +195,21 @@ def test_embeddings_without_the_model_warn_and_rank_lexically(isolated: Path):
     assert "embedding_model text-embedding-3-small not used (--no-llm is set)" in result.stderr
     data = json.loads((isolated / DAY / "q.json").read_text())
     assert {p["id"]: p["score"] for p in data["papers"]}["2504.18074"] > 50
+
+
+def test_an_alias_replaces_the_longest_member_it_is_found_as():
+    """"3D Gaussian splatting" holds two members of one alias group ("3d gaussian splatting"
+    and "gaussian splatting"): swapping only the shorter one made the form "3d 3dgs", which
+    no paper writes, and a reason that read "匹配: 3d 3dgs（3D Gaussian splatting）"."""
+    from arxiv_digest.rank.aliases import table
+    from arxiv_digest.rank.index import Index
+    from arxiv_digest.rank.lexical import forms
+
+    index = Index([(p.title, p.abstract) for p in DAY_PAPERS], size=len(DAY_PAPERS))
+    try:
+        labels = [f.label for f in forms(index, "3D Gaussian splatting", table({})).forms]
+    finally:
+        index.close()
+    assert "3dgs" in labels and not any("3d 3dgs" in label for label in labels), labels
+    ranked = rank(DAY_PAPERS, "3D Gaussian splatting", [], LISTING.papers)
+    assert ranked["2511.00006"].reason.startswith("匹配: 3dgs（3D Gaussian splatting）")

@@ -86,10 +86,11 @@ def forms(index: Index, phrase: str, groups: Sequence[Sequence[str]]) -> Phrase:
     add(phrase.strip(), base, False)
     for group in groups:
         members = [(m, stem(content(m))) for m in group]
-        for _, terms in members:
-            start = _find(base, terms)
-            if start < 0:
-                continue
+        found = [(start, len(t), t) for _, t in members if (start := _find(base, t)) >= 0]
+        for start, size, terms in found:
+            if any(s <= start and start + size <= s + n and n > size for s, n, _ in found):
+                continue  # inside a longer member found there: "3d gaussian splatting", not
+                # "gaussian splatting" (which made "3d 3dgs")
             for other, other_terms in members:
                 if other_terms == terms:
                     continue
