@@ -89,6 +89,7 @@ def test_qwen3_on_a_local_server_is_told_through_its_chat_template(llm: FakeLLM,
     assert result.exit_code == 0, result.stderr
     assert all(c.body["chat_template_kwargs"] == {"enable_thinking": False} for c in llm.calls)
     assert all(c.body["enable_thinking"] is False for c in llm.calls)  # a proxy to DashScope
+    assert not any("reasoning_effort" in c.body for c in llm.calls)  # vLLM may refuse "none"
     assert len(llm.calls) == 4  # one request per paper: no answer cut, none asked twice
     assert "hit max_tokens" not in result.stderr
 
@@ -292,3 +293,25 @@ def test_a_model_id_from_the_list_prints_on_one_line(llm: FakeLLM, isolated):
     assert not any(line.startswith("::") for line in result.stderr.splitlines())
     # defused where a line could start: after a space (where a log viewer may wrap it)
     assert "model evil : :error::injected (the server serves one model)" in result.stderr
+
+
+@pytest.mark.parametrize("model", ["qwen3:8b", "llama3.1:8b", "hf.co/unsloth/Qwen3-8B-GGUF:Q4_K_M"])
+def test_ollama_is_told_through_reasoning_effort(llm: FakeLLM, isolated, model):
+    """Ollama thinks with every model that can, and on /v1 reads only reasoning_effort ("none":
+    off); a model that cannot think accepts "none" (only a true switch is refused)."""
+    llm.models = [model]
+    result = summarize()
+    assert result.exit_code == 0, result.stderr
+    assert len(llm.calls) == 4
+    assert all(c.body["model"] == model for c in llm.calls)
+    assert all(c.body["reasoning_effort"] == "none" for c in llm.calls)
+
+
+def test_ollama_is_known_by_its_port_and_its_cloud_host():
+    from arxiv_digest.summarize.provider_facts import thinking_params
+
+    for url in ("http://localhost:11434/v1", "http://gpu-box:11434/v1", "https://ollama.com/v1"):
+        assert thinking_params(url, "qwen3.5")["reasoning_effort"] == "none", url
+        assert thinking_params(url, "gemma3")["reasoning_effort"] == "none", url
+    assert "reasoning_effort" not in thinking_params("http://localhost:8000/v1", "gemma3")
+    assert "reasoning_effort" not in thinking_params("http://localhost:8000/v1", "Qwen/Qwen3-8B")

@@ -150,6 +150,29 @@ def provider_for(base_url: str | None) -> Provider | None:
 # docs.vllm.ai features/reasoning_outputs, SGLang docs backend/openai_api_completions, llama.cpp
 # tools/server/README.md). An unknown host may be either kind, so it is sent both.
 TEMPLATE_VARS = ("enable_thinking",)
+# DeepSeek-V3.1/V3.2 on vLLM do not think unless chat_template_kwargs says thinking = true
+# (docs.vllm.ai features/reasoning_outputs, checked 2026-11-27); the enable_thinking = false we
+# send for them reads as off there too.
+
+# Ollama turns thinking on for every model that can think, and on /v1/chat/completions it reads
+# only reasoning_effort ("none" = off; its native think and the template variables are ignored
+# there). A false switch is accepted by models that cannot think: only a true one is refused
+# (ollama/ollama#14820 and PR #14821, docs/api/openai-compatibility; checked 2026-11-27).
+OLLAMA_OFF = {"reasoning_effort": "none"}
+OLLAMA_PORT = 11434
+_OLLAMA_TAG = re.compile(r"[\w./-]+:[\w.-]+")  # qwen3:8b, hf.co/unsloth/Qwen3-8B-GGUF:Q4_K_M
+
+
+def ollama(base_url: str | None, model: str) -> bool:
+    """Ollama's default port, Ollama Cloud, or a model named the Ollama way (name:tag)."""
+    parts = urlsplit(base_url or "")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = (parts.hostname or "").lower()
+    return (port == OLLAMA_PORT or host == "ollama.com" or host.endswith(".ollama.com")
+            or bool(_OLLAMA_TAG.fullmatch(model)))  # fmt: skip
 
 
 def thinking_params(base_url: str | None, model: str) -> dict[str, Any]:
@@ -159,12 +182,14 @@ def thinking_params(base_url: str | None, model: str) -> dict[str, Any]:
     provider = provider_for(base_url)
     if provider is not None:
         return provider.thinking_params(model)
+    extra = dict(OLLAMA_OFF) if ollama(base_url, model) else {}
     for provider in PROVIDERS:
         found = provider.thinking_params(model)
         if found:
             template = {k: v for k, v in found.items() if k in TEMPLATE_VARS}
-            return {**found, "chat_template_kwargs": template} if template else found
-    return {}
+            found = {**found, "chat_template_kwargs": template} if template else found
+            return {**found, **extra}
+    return extra
 
 
 def with_users(ours: dict[str, Any], users: dict[str, Any]) -> dict[str, Any]:
