@@ -8,6 +8,7 @@ import asyncio
 import heapq
 import json
 import random
+import re
 import signal
 import sqlite3
 import statistics
@@ -85,6 +86,8 @@ def test_a_server_slower_than_the_timeout_is_slow_not_dead(
     assert all(p["status"] == "ok" for p in papers_of(isolated))
     assert "slow: a median answer takes" in result.stderr
     assert "ARXIV_DIGEST_TIMEOUT=" in result.stderr
+    # the grown timeout reads as a person would set it (was "a 1.80723 s timeout")
+    assert re.search(r"in flight and a \d+(\.\d)? s timeout", " ".join(result.stderr.split()))
 
 
 def test_a_server_that_never_answers_nor_lists_models_is_still_dead_at_once(

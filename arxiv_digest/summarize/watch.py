@@ -10,6 +10,7 @@ too, before its papers are marked failed: the day is not written and the next ru
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -192,7 +193,9 @@ class EndpointWatch:
             self.gate.pin(1)
         if used >= self.timeout and self.timeout < self.cap:
             grown = max(2 * self.timeout, 3 * self.median()) if self.latencies else 3 * used
-            self.timeout = min(self.cap, grown)
+            # rounded up as a person would set it: the note tells them to (148 s, not 147.797)
+            tidy = math.ceil(grown) if grown >= 10 else math.ceil(grown * 10) / 10
+            self.timeout = min(self.cap, tidy)
 
     def budget(self) -> float:
         """A paper's retry budget: the setting, and always room for two whole attempts."""
