@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from markupsafe import Markup
+
 from arxiv_digest.models import Digest, Entry, Section
 from arxiv_digest.render.markdown import FAILED_SUMMARY, SECTION_TITLES
 from arxiv_digest.site.tex import tex_html
@@ -120,11 +122,37 @@ def _from_record(path: Path, record: dict[str, object]) -> GroupPage:
                      list(r["links"]))  # type: ignore[call-overload]
 
 
-def paper_view(entry: Entry, number: int, known: set[str]) -> dict[str, object]:
-    """The fields of one paper block, escaped; ``known`` holds the pages the site has, so a
-    首次收录 link never points at a page that is not there."""
+@dataclass(slots=True)
+class PaperView:
+    """The fields of one paper block, escaped where they hold TeX; attributes rather than a dict,
+    since Jinja2 tries an attribute before an item (a dict pays for a failed getattr per field)."""
+
+    id: str
+    section: str
+    number: int
+    label: str
+    title: Markup
+    title_zh: str | None
+    cats: str  # "; "-joined, as shown
+    cats_attr: str  # " "-joined, for the filter's data attribute
+    tags: list[str]
+    tags_json: str
+    summary: str | None
+    failed: str | None
+    score: int | None
+    reason: str | None
+    authors: Markup
+    comment: Markup | None
+    abstract: Markup
+    abs_url: str
+    pdf_url: str
+    first_seen: dict[str, object] | None
+
+
+def paper_view(entry: Entry, number: int, known: set[str]) -> PaperView:
+    """One paper block; ``known`` holds the pages the site has, so a 首次收录 link never points
+    at a page that is not there."""
     paper = entry.paper
-    title_zh = getattr(entry, "title_zh", None)
     seen = entry.first_seen
     first_seen = None
     if seen is not None:
@@ -134,28 +162,28 @@ def paper_view(entry: Entry, number: int, known: set[str]) -> dict[str, object]:
             "href": f"{href}#{paper.id}" if href in known else None,
             "changed": seen.abstract_changed,
         }
-    summary = entry.summary if entry.status == "ok" else None
-    return {
-        "id": paper.id,
-        "section": paper.section,
-        "number": number,
-        "label": f"{paper.section} {number:03d}",
-        "title": tex_html(paper.title),
-        "title_zh": title_zh,
-        "categories": paper.categories,
-        "tags": entry.tags,
-        "tags_json": json.dumps(entry.tags, ensure_ascii=False),
-        "summary": summary,
-        "failed": FAILED_SUMMARY if entry.status == "failed" else None,
-        "score": entry.score,
-        "reason": entry.reason,
-        "authors": tex_html("; ".join(paper.authors)),
-        "comment": tex_html(paper.comment) if paper.comment else None,
-        "abstract": tex_html(paper.abstract),
-        "abs_url": f"https://arxiv.org/abs/{paper.id}",
-        "pdf_url": paper.pdf_url,
-        "first_seen": first_seen,
-    }
+    return PaperView(
+        id=paper.id,
+        section=paper.section,
+        number=number,
+        label=f"{paper.section} {number:03d}",
+        title=tex_html(paper.title),
+        title_zh=getattr(entry, "title_zh", None),
+        cats="; ".join(paper.categories),
+        cats_attr=" ".join(paper.categories),
+        tags=entry.tags,
+        tags_json=json.dumps(entry.tags, ensure_ascii=False),
+        summary=entry.summary if entry.status == "ok" else None,
+        failed=FAILED_SUMMARY if entry.status == "failed" else None,
+        score=entry.score,
+        reason=entry.reason,
+        authors=tex_html("; ".join(paper.authors)),
+        comment=tex_html(paper.comment) if paper.comment else None,
+        abstract=tex_html(paper.abstract),
+        abs_url=f"https://arxiv.org/abs/{paper.id}",
+        pdf_url=paper.pdf_url,
+        first_seen=first_seen,
+    )
 
 
 def sections_view(page: GroupPage, known: set[str]) -> list[dict[str, object]]:

@@ -29,6 +29,11 @@ _FONT_COMMAND = re.compile(
 )
 _FONT_SWITCH = re.compile(r"\{\\(?:it|bf|em|rm|sc|sl|sf|tt)\s+([^{}]*)\}")
 _REFERENCE = re.compile(r"~?\\(?:cite[pt]?|ref|eqref|label|footnote)\{[^{}]*\}")
+# what each of the slow patterns above must contain to match at all: they start with an optional
+# brace, which keeps the regex engine from skipping ahead to a backslash, so most text is spared
+# them by these quick searches
+_MAY_ACCENT = re.compile(r"\\[vcuHkr'\"`^~=.]")
+_MAY_REFER = re.compile(r"\\(?:cite|ref|eqref|label|footnote)")
 _SIMPLE = [("\\%", "%"), ("\\&", "&"), ("\\_", "_"), ("\\#", "#"), ("\\$", "$"), ("\\{", "{"),
            ("\\}", "}"), ("\\,", "\u2009"), ("\\ ", " "), ("---", "—"), ("--", "–"),
            ("``", "“"), ("''", "”"), ("~", "\u00a0"), ("\\LaTeX", "LaTeX"), ("\\TeX", "TeX")]
@@ -95,10 +100,13 @@ def _closing(text: str, start: int, delimiter: str) -> int | None:
 
 def _text(text: str) -> Markup:
     if any(mark in text for mark in _TEXT_MARKS):
-        text = _REFERENCE.sub("", text)
-        text = _ACCENT.sub(_accent, text)
-        for _ in range(2):  # \emph{\textbf{x}}
-            text = _FONT_SWITCH.sub(r"\1", _FONT_COMMAND.sub(r"\1", text))
+        if "\\" in text:
+            if _MAY_REFER.search(text):
+                text = _REFERENCE.sub("", text)
+            if _MAY_ACCENT.search(text):
+                text = _ACCENT.sub(_accent, text)
+            for _ in range(2):  # \emph{\textbf{x}}
+                text = _FONT_SWITCH.sub(r"\1", _FONT_COMMAND.sub(r"\1", text))
         for tex, char in _SIMPLE:
             text = text.replace(tex, char)
     return escape(text)
