@@ -176,7 +176,7 @@ class LLMClient:
             for _ in range(QUIRK_SWITCHES):
                 self._check()
                 budget = bound or self.budget
-                kwargs = self._kwargs(messages, budget)
+                kwargs = self.shape.request(self.settings, messages, budget)
                 timeout = self.watch.timeout  # grows for a slow server
                 clock.send()
                 self.watch.sent()
@@ -230,9 +230,6 @@ class LLMClient:
         async with asyncio.timeout(timeout):
             page = await self.client.models.list(timeout=timeout)
         return bool(getattr(page, "data", None))
-
-    def _kwargs(self, messages: list[dict[str, str]], budget: int) -> dict[str, Any]:
-        return self.shape.request(self.settings, messages, budget)
 
     def _adapt(self, exc: openai.APIStatusError, sent: dict[str, Any]) -> bool:
         """A refused parameter this request sent: switch the run's shape (once) and resend."""
