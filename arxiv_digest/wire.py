@@ -183,7 +183,7 @@ class _Decoder:
         try:
             return self.zlib.decompress(data, CHUNK)
         except zlib.error:
-            if self.total or self.raw_deflate or self.zlib is None:
+            if self.total or self.raw_deflate:
                 raise
             # "deflate" as many servers send it: raw, without the zlib header (as httpx accepts)
             self.raw_deflate = True
