@@ -65,6 +65,16 @@ def test_extra_body_wins_over_the_thinking_switch(llm: FakeLLM, isolated):
     assert "answers hit max_tokens=512" in result.stderr
 
 
+def test_a_refused_field_of_the_users_extra_body_stops_the_run_naming_it(llm: FakeLLM, isolated):
+    """The switch is not ours to drop: the user is told which [extra_body] key to remove."""
+    llm.refuse_fields = ("enable_thinking",)
+    (isolated / "arxiv-digest.toml").write_text("[extra_body]\nenable_thinking = false\n")
+    result = summarize("--concurrency", "1")
+    assert result.exit_code == SetupError.exit_code
+    assert "remove enable_thinking from [extra_body]" in one_error_line(result)
+    assert len(llm.calls) == 1
+
+
 def test_qwen3_is_asked_not_to_think_and_a_refused_switch_is_dropped_once(llm: FakeLLM, isolated):
     llm.refuse_fields = ("enable_thinking",)  # a server that knows no such field
     result = summarize("--model", "qwen3-8b", "--concurrency", "1")

@@ -193,9 +193,10 @@ class LLMClient:
                         )
                 except openai.APIStatusError as exc:
                     self.watch.reached()
-                    if self._adapt(exc, kwargs):
+                    verdict = providers.classify(exc.status_code, exc.body, kwargs)
+                    if self._adapt(verdict):
                         continue  # the same request in its new shape, at once
-                    await self._failed_status(exc, ticket)
+                    await self._failed_status(exc, verdict, ticket)
                 except (TimeoutError, openai.APITimeoutError):
                     self.problems["timeout"] += 1
                     await self.gate.overloaded(ticket)
@@ -231,19 +232,21 @@ class LLMClient:
             page = await self.client.models.list(timeout=timeout)
         return bool(getattr(page, "data", None))
 
-    def _adapt(self, exc: openai.APIStatusError, sent: dict[str, Any]) -> bool:
+    def _adapt(self, verdict: providers.Verdict) -> bool:
         """A refused parameter this request sent: switch the run's shape (once) and resend."""
-        verdict = providers.classify(exc.status_code, exc.body, sent)
         json_mode = self.shape.json_mode
         adapted = self.shape.adapt(verdict.kind, verdict.field, self.settings.extra_body)
         if json_mode and not self.shape.json_mode:
             self.problems["no_json_mode"] += 1  # answers are parsed out of the text from now on
         return adapted
 
-    async def _failed_status(self, exc: openai.APIStatusError, ticket: int) -> None:
-        verdict = providers.classify(exc.status_code, exc.body, {})
+    async def _failed_status(
+        self, exc: openai.APIStatusError, verdict: providers.Verdict, ticket: int
+    ) -> None:
         message = self._redact(_message(exc))
         reason = f"HTTP {exc.status_code} {message}".strip()
+        if verdict.kind == "thinking":  # a switch the shape kept: the user's own [extra_body]
+            verdict = providers.Verdict("setup", f"remove {verdict.field} from [extra_body]")
         if verdict.kind == "setup":
             self.fatal = SetupError(
                 f"the LLM endpoint {self.shown_url} answered {reason}"
