@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from arxiv_digest.cli import app
 from arxiv_digest.render import feed as atom
+from arxiv_digest.render.tex import to_plain
 from tests.conftest import CL_DISTILL, QUANT_PH
 from tests.support.fake_llm import FakeLLM
 
@@ -70,4 +71,4 @@ def test_only_the_last_14_days_at_most_500_entries_and_math_as_text(
 
 
 def test_plain_writes_tex_as_unicode():
-    assert atom.plain(r"$\alpha$-stable laws at 25\% \emph{cost}") == "α-stable laws at 25% cost"
+    assert to_plain(r"$\alpha$-stable laws at 25\% \emph{cost}") == "α-stable laws at 25% cost"

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from arxiv_digest.models import Digest, Entry
 from arxiv_digest.render.escape import AUTOLINK, one_line
-from arxiv_digest.render.feed import plain
 from arxiv_digest.render.links import Links
+from arxiv_digest.render.tex import to_plain
 
 FIRST_FEW = 5  # listed when the group has no scores
 FULL_LIST = "…完整列表"
@@ -78,7 +78,7 @@ def make_brief(digest: Digest, links: Links) -> Brief:
     items = [
         Item(
             label=label,
-            title=plain(entry.paper.title),
+            title=to_plain(entry.paper.title),
             title_zh=entry.title_zh,
             score=entry.score if starred else None,
             reason=entry.reason if starred else None,

@@ -14,24 +14,12 @@ from pathlib import Path
 from arxiv_digest.models import Digest, Entry
 from arxiv_digest.render.escape import one_line
 from arxiv_digest.render.links import Links, abs_url
-from arxiv_digest.render.tex import _TEX_MARKS, _convert, pieces
+from arxiv_digest.render.tex import to_plain
 from arxiv_digest.storage import atomic_write, check_output, day_dirs, load_digest, safe_name
 
 FEED_DAYS = 14
 MAX_ENTRIES = 500
 SECTION_NAMES = {"new": "最新发布", "replaced": "更新"}
-
-
-def plain(text: str) -> str:
-    """arXiv's TeX as Unicode text on one line (tex.pieces: ``$\\alpha$-stable`` → α-stable);
-    a formula Unicode cannot write exactly is read by latex2text too (``$\\frac{a}{b}$`` →
-    a/b) rather than shown as TeX source."""
-    if not any(mark in text for mark in _TEX_MARKS):  # most fields: nothing to convert
-        return one_line(text)
-    return "".join(
-        " ".join(_convert(value).split()) if kind == "math" else value
-        for kind, value in pieces(text)
-    )
 
 
 def feed_path(output: Path, group: str) -> Path:
@@ -109,12 +97,12 @@ def render_feed(digests: list[Digest], links: Links) -> str:
         item = feed.add_entry(order="append")
         paper = entry.paper
         item.id(abs_url(paper.id))
-        title = plain(paper.title)
+        title = to_plain(paper.title)
         item.title(f"{one_line(entry.title_zh)} ｜ {title}" if entry.title_zh else title)
         item.updated(_moment(digest.date))
         item.published(_moment(first[paper.id]))
         item.link(href=links.paper(digest.date, group.name, paper.id), rel="alternate")
-        authors = [plain(a) for a in paper.authors]
+        authors = [to_plain(a) for a in paper.authors]
         item.author([{"name": a} for a in authors[:20]] or [{"name": "arXiv"}])
         for tag in entry.tags:
             item.category(term=one_line(tag))
@@ -138,7 +126,7 @@ def entry_html(digest: Digest, entry: Entry, authors: list[str]) -> str:
         parts.append(f"<p><b>相关度：</b>{entry.score} 分{reason}</p>")
     parts.append(f"<p><b>作者：</b>{esc('; '.join(authors))}</p>")
     if not entry.summary:
-        parts.append(f"<p><b>摘要：</b>{esc(plain(paper.abstract))}</p>")
+        parts.append(f"<p><b>摘要：</b>{esc(to_plain(paper.abstract))}</p>")
     parts.append(
         f'<p><a href="{esc(abs_url(paper.id))}">arXiv</a> · '
         f'<a href="{esc(paper.pdf_url)}">PDF</a></p>'

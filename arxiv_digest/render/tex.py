@@ -12,6 +12,8 @@ are built from the pieces:
   a code span: never a link, image or HTML.
 - ``to_text``: plain Unicode text for places where no MathJax runs (Atom/RSS feeds, HTML pages,
   pushes): the same text and URLs, formulas Unicode cannot write kept as ``$…$`` source.
+- ``to_plain``: the same, with those formulas through latex2text as well (feeds and pushes,
+  whose readers show ``$…$`` as it is).
 
 Every scan is linear in the field's length: a field is untrusted text.
 """
@@ -78,6 +80,18 @@ def to_text(text: str) -> str:
     where it writes them exactly (RealD²iff, α-stable, ≤), the others kept as ``$…$`` source,
     ``\\href{url}{text}`` as "text (url)". Escape it for wherever it goes (HTML, XML)."""
     return "".join(f"${value}$" if kind == "math" else value for kind, value in pieces(text))
+
+
+def to_plain(text: str) -> str:
+    """``to_text`` with no TeX left, for readers that show ``$…$`` as it is (feed readers,
+    chat pushes): a formula Unicode cannot write exactly is read by latex2text too
+    (``$\\frac{a}{b}$`` → a/b). A field without TeX skips the parser (most of them)."""
+    if not any(mark in text for mark in _TEX_MARKS):
+        return one_line(text)
+    return "".join(
+        " ".join(_convert(value).split()) if kind == "math" else value
+        for kind, value in pieces(text)
+    )
 
 
 def pieces(text: str) -> list[Piece]:
