@@ -218,18 +218,20 @@ def last_published(
 
 
 def recent_digests(
-    output: Path, newest: dt.date, days: int, warn: Warn = _ignore
-) -> list[Digest]:
-    """Every readable digest of the ``days`` days up to and including ``newest``."""
+    output: Path, newest: dt.date, days: int, warn: Warn = _ignore, group: str | None = None
+) -> Iterator[Digest]:
+    """Every readable digest (only ``group``'s, if given) from ``days`` days before ``newest``
+    up to it, newest day first: yielded as read, so a caller that has enough reads no more."""
     oldest = (newest - dt.timedelta(days=days)).isoformat()
-    found = []
     for day in day_dirs(output):
         if not oldest <= day.name <= newest.isoformat():
             continue
-        for path in sorted(day.glob("*.json")):
+        paths = [day / f"{group}.json"] if group else sorted(day.glob("*.json"))
+        for path in paths:
+            if not (path.exists() or path.is_symlink()):
+                continue  # the group had no digest that day
             if (digest := try_load(path, warn)) is not None:
-                found.append(digest)
-    return found
+                yield digest
 
 
 def write_digest(output: Path, digest: Digest, markdown: str) -> tuple[Path, Path]:

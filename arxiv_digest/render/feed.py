@@ -15,7 +15,7 @@ from arxiv_digest.models import Digest, Entry
 from arxiv_digest.render.escape import one_line
 from arxiv_digest.render.links import Links, abs_url
 from arxiv_digest.render.tex import to_plain
-from arxiv_digest.storage import atomic_write, check_output, day_dirs, load_digest, safe_name
+from arxiv_digest.storage import atomic_write, check_output, recent_digests, safe_name
 
 FEED_DAYS = 14
 MAX_ENTRIES = 500
@@ -36,35 +36,19 @@ def write_feeds(output: Path, written_now: list[Digest], links: Links) -> list[P
     for group in dict.fromkeys(d.group.name for d in written_now):
         if not safe_name(group):
             continue
-        mine = group_days(output, group, newest)
+        mine: list[Digest] = []
+        papers: set[str] = set()
+        for digest in recent_digests(output, newest, FEED_DAYS - 1, group=group):
+            mine.append(digest)
+            papers.update(e.paper.id for e in digest.entries)
+            if len(papers) >= MAX_ENTRIES:
+                break  # a feed holds no more: older days are not read
         if mine:
             path = feed_path(output, group)
             check_output(output, path.parent)  # like a day's folder: never written through a link
             atomic_write(path, render_feed(mine, links))
             written.append(path)
     return written
-
-
-def group_days(output: Path, group: str, newest: dt.date) -> list[Digest]:
-    """The group's digests of the FEED_DAYS days up to newest, newest first; days past the
-    one that brings MAX_ENTRIES papers are not read (a feed holds no more)."""
-    oldest = (newest - dt.timedelta(days=FEED_DAYS - 1)).isoformat()
-    found: list[Digest] = []
-    papers: set[str] = set()
-    for day in day_dirs(output):
-        if not oldest <= day.name <= newest.isoformat():
-            continue
-        path = day / f"{group}.json"
-        try:
-            digest = load_digest(path) if path.is_file() else None
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # not ours, or hand-edited: left out
-        if digest is not None:
-            found.append(digest)
-            papers.update(e.paper.id for e in digest.entries)
-            if len(papers) >= MAX_ENTRIES:
-                break
-    return found
 
 
 def render_feed(digests: list[Digest], links: Links) -> str:
