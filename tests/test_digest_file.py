@@ -7,11 +7,15 @@ import json
 import os
 import re
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
+import pytest
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from arxiv_digest.cli import app
+from arxiv_digest.models import Digest, Group
+from arxiv_digest.render.index import render_index
 from arxiv_digest.sources.feed import parse_feed
 from tests.conftest import MULTI, QUANT_PH
 from tests.support.anchors import without_anchors
@@ -161,6 +165,30 @@ def test_same_day_rerun_rewrites_and_index_has_no_duplicates(isolated: Path):
     assert days == ["2026-09-24", "2025-04-28"]  # newest first, once each
     for target in re.findall(r"\]\(([^)]+\.md)\)", index):
         assert (isolated / "output" / target).is_file(), target
+
+
+@pytest.mark.parametrize("name", ["my feed", "q](evil)", "a_b*c*", "x<y>#z", "(paren) ok"])
+def test_the_index_links_a_file_by_its_name_whatever_characters_it_holds(tmp_path: Path, name):
+    """A feed or a day's digest put in the output folder by hand, its name with spaces or
+    Markdown's own characters: its link in output/README.md still leads to it, and only it."""
+    output = tmp_path / "output"
+    (output / "feeds").mkdir(parents=True)
+    (output / "feeds" / f"{name}.atom").write_text("<feed/>")
+    day = output / "2026-09-24"
+    day.mkdir()
+    group = Group(name=name, title="手放", categories=["cs.CL"])
+    digest = Digest(date=dt.date(2026, 9, 24), group=group, entries=[])
+    (day / f"{name}.json").write_text(json.dumps(digest.to_json()))
+    (day / f"{name}.md").write_text("# 手放\n")
+    links = [
+        urlsplit(str(token.attrs["href"]))  # a "#" or "?" left as it is would cut the path
+        for line in MD.parse(render_index(output))
+        if line.type == "inline"
+        for token in line.children or []
+        if token.type == "link_open"
+    ]
+    assert [unquote(link.path) for link in links] == [f"feeds/{name}.atom", f"2026-09-24/{name}.md"]
+    assert not any(link.scheme or link.query or link.fragment for link in links)
 
 
 def test_failed_run_overwrites_nothing(llm, isolated: Path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from arxiv_digest.untrusted import one_line
 
@@ -48,3 +49,10 @@ def escape_unlinked(text: str) -> str:
         last = match.end()
     parts.append(escape_line(text[last:]))
     return "".join(parts)
+
+
+def link_target(path: str) -> str:
+    """A relative link to a file in the output folder, percent-encoded: a space, "#", "?", "<"
+    or a parenthesis in a file's name would end the link or cut its path short. Our own names
+    ([A-Za-z0-9._+-]) come out as they are."""
+    return quote(path, safe="/+")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from arxiv_digest.render.escape import escape
+from arxiv_digest.render.escape import escape, link_target
 from arxiv_digest.storage import (
     NotADigest,
     Warn,
@@ -29,7 +29,7 @@ def render_index(output: Path, warn: Warn = _ignore) -> str:
     lines = [HEADER.rstrip("\n"), ""]
     feeds = sorted((output / "feeds").glob("*.atom")) if (output / "feeds").is_dir() else []
     if feeds:  # a feed reader's link for each group (the last 14 days)
-        links = " ｜ ".join(f"[{escape(f.stem)}](feeds/{f.name})" for f in feeds)
+        links = " ｜ ".join(f"[{escape(f.stem)}]({link_target(f'feeds/{f.name}')})" for f in feeds)
         lines += [f"订阅（Atom）：{links}", ""]
     for day in day_dirs(output):
         links = []
@@ -45,7 +45,8 @@ def render_index(output: Path, warn: Warn = _ignore) -> str:
             except OSError as exc:
                 warn(f"skipped {json_path}: {exc.strerror or exc}")
                 continue
-            links.append(f"[{label}]({day.name}/{md_path.name})（新 {new} · 更新 {replaced}）")
+            target = link_target(f"{day.name}/{md_path.name}")
+            links.append(f"[{label}]({target})（新 {new} · 更新 {replaced}）")
         if links:
             lines.append(f"- **{day.name}**: " + " ｜ ".join(links))
     return "\n".join(lines) + "\n"
