@@ -1,12 +1,14 @@
 """Relevance judged by someone else: the real CLI's scores against another team's digests.
 
-For each day in ../shared/relevance/days (or RELEVANCE_DIR) and each interest phrase of
-queries.json, runs `arxiv-digest summarize --feed DAY/feed.xml --no-llm --no-enrich` with a
-config whose one group has the phrase as `interests`, reads the scores from the JSON and ranks
-every paper of the day by score (ties in the digest's order). A paper is relevant when the
+For each day in ../shared/relevance/days (the development set; RELEVANCE_DIR or --set DIR for
+another) and each interest phrase of queries.json, runs `arxiv-digest summarize --feed
+DAY/feed.xml --no-llm --no-enrich` with a config whose one group has the phrase as
+`interests`, reads the scores from the JSON and ranks every paper of the day by score (ties in
+the digest's order). A paper is relevant when the
 published 简介 (answers.json) holds one of the phrase's Chinese topic words. Prints
 R-precision (precision at R, R = relevant papers) and nDCG@10 per phrase and their means,
-overall and per day, so a day held out while tuning can be read on its own.
+overall and per day, so a day held out while tuning can be read on its own. `--set heldout`
+reads benchmarks/relevance_heldout: six other real days, never tuned on (see its README).
 
 Two readings of "every paper": the published digest wrote a 简介 for the new papers only, so a
 replaced paper has no judgement. "all" ranks every paper and counts those unjudged ones as not
@@ -15,8 +17,10 @@ leaves them out of the ranking (the usual condensed-list treatment of unjudged d
 replaced paper on the topic, ranked high, is not counted as a miss. The groups keep the default
 replaced_weight (0.8): a revision counts at four fifths of its match, as in a user's digest.
 
-    python benchmarks/relevance.py                 # every day
+    python benchmarks/relevance.py                 # every day of the development set
+    python benchmarks/relevance.py --set heldout   # the days kept apart, relevance_heldout/
     python benchmarks/relevance.py --hold-out DAY  # also the means without / with only DAY
+    python benchmarks/relevance.py --set heldout --scores "voice conversion"  # each paper's score
 
 Comments (the export API) play no part in ranking, hence --no-enrich.
 """
@@ -37,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("RELEVANCE_DIR", ROOT.parent.parent / "shared" / "relevance"))
 if not DATA.exists():
     DATA = Path("/work/shared/relevance")
+HELDOUT = ROOT / "benchmarks" / "relevance_heldout"  # real days never tuned on (its README)
 GOAL_RP, GOAL_NDCG = 0.60, 0.70
 
 
@@ -50,6 +55,14 @@ class Figure:
     judged_r_precision: float  # the papers that have a 简介 only
     judged_ndcg10: float
     seconds: float
+    scored: list[tuple[str, int]]  # (paper id, score) in the digest's order
+
+
+def data_dir(name: str | None) -> Path:
+    """--set: "heldout" for the days kept apart, else a folder in the relevance-set layout."""
+    if name is None:
+        return DATA
+    return HELDOUT if name == "heldout" else Path(name)
 
 
 def r_precision(ranked: list[str], relevant: set[str]) -> float:
@@ -99,19 +112,22 @@ def measure(day: Path, phrase: str, words: list[str], work: Path) -> Figure:
     condensed = [pid for pid in ranked if pid in judged]
     return Figure(day.name, phrase, len(relevant), r_precision(ranked, relevant),
                   ndcg_at(ranked, relevant), r_precision(condensed, relevant),
-                  ndcg_at(condensed, relevant), seconds)  # fmt: skip
+                  ndcg_at(condensed, relevant), seconds, scored)  # fmt: skip
 
 
-def run_all(days: list[str] | None = None) -> list[Figure]:
-    queries = json.loads((DATA / "queries.json").read_text())
+def run_all(days: list[str] | None = None, data: Path = DATA,
+            phrase: str | None = None) -> list[Figure]:  # fmt: skip
+    queries = json.loads((data / "queries.json").read_text())
     figures = []
     with tempfile.TemporaryDirectory(prefix="arxiv-digest-relevance-") as tmp:
         for day, phrases in queries.items():
             if days and day not in days:
                 continue
-            for phrase, words in phrases:
+            for asked, words in phrases:
+                if phrase and asked != phrase:
+                    continue
                 work = Path(tempfile.mkdtemp(dir=tmp))
-                figures.append(measure(DATA / "days" / day, phrase, words, work))
+                figures.append(measure(data / "days" / day, asked, words, work))
     return figures
 
 
@@ -140,9 +156,29 @@ def table(figures: list[Figure]) -> str:
     return "\n".join(lines)
 
 
+def paper_scores(figures: list[Figure], data: Path) -> str:
+    """Each paper's score under the phrase, best first, marked R (relevant) or - (no 简介)."""
+    lines = []
+    for f in figures:
+        answers = json.loads((data / "days" / f.day / "answers.json").read_text())
+        queries = dict(json.loads((data / "queries.json").read_text())[f.day])
+        lines.append(f"{f.day}  interests = {f.phrase!r}  (R = {f.relevant})")
+        for pid, score in sorted(f.scored, key=lambda s: -s[1]):
+            summary = answers[pid]["summary"] or ""
+            relevant = any(w in summary for w in queries[f.phrase])
+            mark = "R" if relevant else " " if summary else "-"
+            lines.append(f"  {score:>4} {mark} {pid:<11} {answers[pid]['title'][:80]}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
     hold_out = argv[argv.index("--hold-out") + 1] if "--hold-out" in argv else None
-    figures = run_all()
+    data = data_dir(argv[argv.index("--set") + 1] if "--set" in argv else None)
+    phrase = argv[argv.index("--scores") + 1] if "--scores" in argv else None
+    print(f"set: {data}")
+    figures = run_all(data=data, phrase=phrase)
+    if phrase:
+        print(paper_scores(figures, data))
     print(table(figures))
     if hold_out:
         for name, part in (
@@ -156,19 +192,24 @@ def main(argv: list[str]) -> int:
 
 
 def scenario_12(bench: object) -> list:
-    """For benchmarks/run.py: the means as one row (the per-phrase table: run this file)."""
+    """For benchmarks/run.py: the means as one row each, the development set then the days
+    kept apart (the per-phrase tables: run this file, with --set heldout for the second)."""
+    return [_row("12 relevance", DATA), _row("12b relevance, held-out days", HELDOUT)]
+
+
+def _row(name: str, data: Path) -> object:
     from harness import Result
 
     started = time.monotonic()
-    figures = run_all()
+    figures = run_all(data=data)
     rp, nd, jrp, jnd = means(figures)
-    return [Result(
-        "12 relevance (17 phrases)", sum(f.relevant for f in figures), 0,
+    return Result(
+        f"{name} ({len(figures)} phrases)", sum(f.relevant for f in figures), 0,
         time.monotonic() - started, None, 0, 0, 0, 0,
         f"R-prec >= {GOAL_RP}, nDCG@10 >= {GOAL_NDCG}",
         rp >= GOAL_RP and nd >= GOAL_NDCG,
         f"(every paper {rp:.2f} / {nd:.2f}; judged only {jrp:.2f} / {jnd:.2f})",
-    )]  # fmt: skip
+    )  # fmt: skip
 
 
 def verdict(figures: list[Figure]) -> str:
