@@ -194,7 +194,7 @@ def main(argv: list[str]) -> int:
 def scenario_12(bench: object) -> list:
     """For benchmarks/run.py: the means as one row each, the development set then the days
     kept apart (the per-phrase tables: run this file, with --set heldout for the second)."""
-    return [_row("12 relevance", DATA), _row("12b held-out days", HELDOUT)]
+    return [_row("12 relevance", DATA), _row("12b held-out", HELDOUT)]
 
 
 def _row(name: str, data: Path) -> object:
