@@ -92,7 +92,10 @@ def test_a_damaged_digest_is_skipped_and_named(tmp_path: Path) -> None:
     assert code == 0
     assert "skipped output/2026-04-27/cl.json" in out and "notes.json" in out
     assert not (tmp_path / "_site" / "2026-04-27" / "cl.html").exists()
-    assert (tmp_path / "_site" / "2026-04-27" / "ai.html").exists()
+    ai = (tmp_path / "_site" / "2026-04-27" / "ai.html").read_text(encoding="utf-8")
+    assert 'href="cl.html"' not in ai  # no link to the page that is not there: not as a sibling,
+    lg = (tmp_path / "_site" / "2026-09-24" / "lg.html").read_text(encoding="utf-8")
+    assert "cl.html" not in lg and "首次收录：2026-04-27 [new 001]" in lg  # nor as 首次收录
 
 
 def test_a_folder_it_did_not_build_is_never_replaced(tmp_path: Path) -> None:

@@ -12,16 +12,16 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
 from arxiv_digest.errors import InputError, StorageError
+from arxiv_digest.site import days as days_module
 from arxiv_digest.site import reuse, search
-from arxiv_digest.site.pages import Site, calendar, collect, recommended, sections_view
-from arxiv_digest.storage import why
+from arxiv_digest.site.pages import GroupPage, calendar, page_href
+from arxiv_digest.storage import day_dirs, why
 
 MARKER = reuse.MARKER
 PACKAGE = resources.files("arxiv_digest.site")
@@ -45,38 +45,147 @@ def build_site(
         raise InputError(f"no output folder {output}: run arxiv-digest summarize first")
     _check_dest(dest, output)
     before = reuse.read_manifest(dest)
-    site = collect(output, before.files)
-    for line in site.skipped:
-        say(f"skipped {line}")
+    days = _json_files(output)
     dest_parent = dest.resolve().parent
     try:
         dest_parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest_parent))
     except OSError as exc:
         raise StorageError(f"cannot write {dest_parent}: {why(exc)}") from None
+    indexer = _indexer(work, dest if before.usable else None, say)
     try:
         if before.usable:
             reuse.link_tree(dest, work)
-        after = reuse.Manifest(version=reuse.code_version())
-        papers, written = _write_pages(site, work, before if before.usable else None, after)
-        rendered = len(written)
-        written |= reuse.remove_stale(work, {page.path for page in site.pages})
+        removed = reuse.remove_stale(work, {_page_path(p) for _, paths in days for p in paths})
         _copy_static(work)
         _copy_feeds(output, work)
-        months = sorted({page.date[:7] for page in site.pages}, reverse=True)
-        changed = {path[:7] for path in written}
-        old = dest if before.usable else None
-        searched = (search.index(work, months, changed, old, say) if site.pages
-                    else "no digests to search")
-        reuse.write_manifest(work / MARKER, after, site)
+        plan = _plan(work, days, before if before.usable else reuse.Manifest(), indexer)
+        results = _render(days, plan, indexer, {path[:7] for path in removed})
+        skipped = [line for r in results for line in r.skipped]
+        for line in skipped:
+            say(f"skipped {line}")
+        written = {path for r in results for path in r.written}
+        if skipped:  # pages linked to what is not there: render again what changes
+            days = [(r.date, [p.source for p in r.pages]) for r in results if r.pages]
+            plan = _plan(work, days, _manifest(results), indexer)
+            gone = reuse.remove_stale(work, {_page_path(p) for _, paths in days for p in paths})
+            if indexer is not None:
+                indexer.wait()
+            results = _render(days, plan, None, set())
+            written |= {path for r in results for path in r.written}
+            for month in sorted({path[:7] for r in results for path in r.written} |
+                                {path[:7] for path in gone}):
+                if indexer is not None:
+                    indexer.again(month)
+        pages = [page for r in results for page in r.pages]
+        dated = [(r.date, r.pages) for r in results]
+        env = days_module.environment(plan.search)
+        days_module.write(work / "index.html", env.get_template("index.html").render(
+            root="", days=dated, months=calendar([date for date, _ in dated])))
+        days_module.write(work / "starred.html", env.get_template("starred.html").render(root=""))
+        months = sorted({page.date[:7] for page in pages}, reverse=True)
+        if indexer is None:
+            searched = "none: Pagefind not installed"
+        elif not pages:
+            searched = "no digests to search"
+        else:
+            searched = indexer.finish(months)
+        reuse.write_manifest(work / MARKER, _manifest(results))
         os.chmod(work, 0o755)  # mkdtemp makes 0700; Pages and local servers need to read it
         _swap(work, dest)
     except OSError as exc:
         raise StorageError(f"cannot write the site in {dest_parent}: {why(exc)}") from None
     finally:
+        if indexer is not None:
+            indexer.close()
         shutil.rmtree(work, ignore_errors=True)
-    return BuildReport(len(site.pages), papers, rendered, site.skipped, searched,
+    papers = sum(page.new + page.replaced for page in pages)
+    return BuildReport(len(pages), papers, len(written), skipped, searched,
                        time.monotonic() - started)
+
+
+def _json_files(output: Path) -> list[tuple[str, list[Path]]]:
+    """Each day's JSON files, newest day first: the pages the site will have if all are readable."""
+    days = []
+    for day in day_dirs(output):
+        paths = sorted(day.glob("*.json"))
+        if paths:
+            days.append((day.name, paths))
+    return days
+
+
+def _page_path(json_path: Path) -> str:
+    return f"{json_path.parent.name}/{json_path.stem}.html"
+
+
+def _json_path(page: GroupPage) -> str:
+    return f"{page.source.parent.name}/{page.source.name}"
+
+
+def _manifest(results: list[days_module.DayResult]) -> reuse.Manifest:
+    """What the next build reuses: each page's stamp, each readable JSON file's record."""
+    return reuse.Manifest(reuse.code_version(),
+                          {href: stamp for r in results for href, stamp in r.stamps.items()},
+                          {_json_path(page): page.record() for r in results for page in r.pages})
+
+
+def _plan(work: Path, days: list[tuple[str, list[Path]]], before: reuse.Manifest,
+          indexer: search.Indexer | None) -> days_module.Plan:
+    group_dates: dict[str, list[str]] = {}
+    for date, paths in days:
+        for path in paths:
+            group_dates.setdefault(path.stem, []).append(date)
+    known = {page_href(path.parent.name, path.stem) for _, paths in days for path in paths}
+    return days_module.Plan(work, known, group_dates, [date for date, _ in days], before.pages,
+                            before.files, indexer is not None)
+
+
+def _render(
+    days: list[tuple[str, list[Path]]], plan: days_module.Plan, indexer: search.Indexer | None,
+    changed: set[str],
+) -> list[days_module.DayResult]:
+    """Every day, spread over the cores (a day per task, in order, newest first); each month is
+    handed to the indexer once its last day is written, so Pagefind runs beside the rendering."""
+    workers = min(len(days), _cores())
+    results: list[days_module.DayResult] = []
+    month = None
+    with contextlib.ExitStack() as stack:
+        if workers > 1:
+            pool = stack.enter_context(ProcessPoolExecutor(
+                workers, initializer=days_module.start, initargs=(plan,)))
+            done = pool.map(days_module.render_day, *zip(*days, strict=True))
+        else:
+            days_module.start(plan)
+            done = (days_module.render_day(date, paths) for date, paths in days)
+        for result in done:
+            if indexer is not None and month is not None and result.date[:7] != month:
+                indexer.add(month, month in changed)
+            month = result.date[:7]
+            if result.written:
+                changed.add(month)
+            if indexer is not None:
+                indexer.poll()
+            results.append(result)
+    if indexer is not None and month is not None:
+        indexer.add(month, month in changed)
+    return results
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _indexer(work: Path, old: Path | None, say: Callable[[str], None]) -> search.Indexer | None:
+    binary = search.pagefind_binary()
+    if binary is None:
+        say("search left out: Pagefind is not installed (pip install 'arxiv-digest[site]')")
+        return None
+    if "extended" not in binary.name:
+        say("Pagefind without its extended build: Chinese text is not split into words")
+    return search.Indexer(binary, work, old, _cores())
 
 
 def _check_dest(dest: Path, output: Path) -> None:
@@ -101,71 +210,6 @@ def _swap(work: Path, dest: Path) -> None:
     os.replace(work, dest)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(str(PACKAGE / "templates")),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-def _write_pages(
-    site: Site, work: Path, before: reuse.Manifest | None, after: reuse.Manifest
-) -> tuple[int, set[str]]:
-    """Every page; a day's group page is rendered only when its JSON or what it links to
-    (neighbouring days, the other groups, 首次收录 targets) changed since the last build."""
-    env = environment()
-    env.globals["search"] = search.pagefind_binary() is not None
-    day_tpl, group_tpl = env.get_template("day.html"), env.get_template("group.html")
-    known = {page.href for page in site.pages}
-    days = site.days()
-    dates = [date for date, _ in days]
-    papers = 0
-    written: set[str] = set()
-    by_group: dict[str, list[str]] = {}
-    for date, pages in days:
-        for page in pages:
-            by_group.setdefault(page.name, []).append(date)
-    for position, (date, pages) in enumerate(days):
-        folder = work / date
-        folder.mkdir(exist_ok=True)
-        newer = dates[position - 1] if position > 0 else None
-        older = dates[position + 1] if position + 1 < len(dates) else None
-        _write(folder / "index.html", day_tpl.render(
-            root="../", date=date, pages=pages, newer=newer, older=older))
-        for page in pages:
-            group_dates = by_group[page.name]
-            at = group_dates.index(date)
-            context = {
-                "newer": group_dates[at - 1] if at > 0 else None,
-                "older": group_dates[at + 1] if at + 1 < len(group_dates) else None,
-                "siblings": [(p.name, p.title) for p in pages],
-                "links": [link for link in page.links if link in known],
-            }
-            stamp = reuse.stamp(page.key, context)
-            after.pages[page.href] = stamp
-            papers += page.new + page.replaced
-            target = work / page.path
-            if before is not None and before.pages.get(page.href) == stamp and target.is_file():
-                continue
-            _write(target, group_tpl.render(
-                root="../", page=page, date=date, siblings=pages,
-                newer=context["newer"], older=context["older"],
-                sections=sections_view(page, known), top=recommended(page)))
-            page.loaded = None  # a year of digests is not kept in memory
-            written.add(page.path)
-    _write(work / "index.html", env.get_template("index.html").render(
-        root="", days=days, months=calendar(dates)))
-    _write(work / "starred.html", env.get_template("starred.html").render(root=""))
-    return papers, written
-
-
-def _write(path: Path, text: str) -> None:
-    path.unlink(missing_ok=True)  # it may be a hard link into the last build: never write through
-    path.write_text(text, encoding="utf-8", newline="\n")
 
 
 def _copy_feeds(output: Path, work: Path) -> None:

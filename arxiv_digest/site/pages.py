@@ -3,9 +3,8 @@ the JSON's fields, so the templates only lay them out."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,7 +13,7 @@ from markupsafe import Markup
 from arxiv_digest.models import Digest, Entry, Section
 from arxiv_digest.render.markdown import FAILED_SUMMARY, SECTION_TITLES
 from arxiv_digest.site.tex import tex_html
-from arxiv_digest.storage import day_dirs, load_digest, parse_digest, read_digest_bytes
+from arxiv_digest.storage import load_digest
 
 
 @dataclass
@@ -65,6 +64,13 @@ class GroupPage:
     def count(self, section: Section) -> int:
         return self.new if section == "new" else self.replaced
 
+    @classmethod
+    def from_record(cls, source: Path, record: dict[str, object]) -> GroupPage:
+        r = record
+        return cls(source, str(r["key"]), str(r["date"]), str(r["name"]), str(r["title"]),
+                   list(r["categories"]), int(r["new"]), int(r["replaced"]),  # type: ignore[arg-type, call-overload]
+                   list(r["links"]))  # type: ignore[call-overload]
+
     def record(self) -> dict[str, object]:
         """What the manifest keeps, so a later build can list this page without reading it."""
         return {"key": self.key, "date": self.date, "name": self.name, "title": self.title,
@@ -72,54 +78,8 @@ class GroupPage:
                 "links": self.links}
 
 
-@dataclass
-class Site:
-    pages: list[GroupPage] = field(default_factory=list)  # newest day first, groups by name
-    skipped: list[str] = field(default_factory=list)  # files that are not readable digests
-
-    def days(self) -> list[tuple[str, list[GroupPage]]]:
-        days: dict[str, list[GroupPage]] = {}
-        for page in self.pages:
-            days.setdefault(page.date, []).append(page)
-        return list(days.items())
-
-
 def page_href(date: str, group: str) -> str:
     return f"{date}/{quote(group)}.html"
-
-
-def collect(output: Path, known: dict[str, dict[str, object]] | None = None) -> Site:
-    """Every readable digest, skipping what ``storage`` would skip (damaged or foreign JSON).
-    ``known`` maps a file (relative to ``output``) to the record an earlier build kept of it:
-    a file whose bytes are unchanged is not parsed again."""
-    known = known or {}
-    site = Site()
-    for day in day_dirs(output):
-        for path in sorted(day.glob("*.json")):
-            relative = f"{day.name}/{path.name}"
-            try:
-                data = read_digest_bytes(path)  # no link, FIFO or /dev/zero: storage's rules
-                key = hashlib.sha1(data).hexdigest()
-                record = known.get(relative)
-                if record is not None and record.get("key") == key:
-                    site.pages.append(_from_record(path, record))
-                    continue
-                digest = parse_digest(data, path)
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                site.skipped.append(f"{path}: {str(exc).splitlines()[0][:120]}")
-                continue
-            if digest.date.isoformat() != day.name:
-                site.skipped.append(f"{path}: dated {digest.date}, not {day.name}")
-                continue
-            site.pages.append(GroupPage.of(digest, path, key))
-    return site
-
-
-def _from_record(path: Path, record: dict[str, object]) -> GroupPage:
-    r = record
-    return GroupPage(path, str(r["key"]), str(r["date"]), str(r["name"]), str(r["title"]),
-                     list(r["categories"]), int(r["new"]), int(r["replaced"]),  # type: ignore[arg-type, call-overload]
-                     list(r["links"]))  # type: ignore[call-overload]
 
 
 @dataclass(slots=True)

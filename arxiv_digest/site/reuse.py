@@ -15,7 +15,6 @@ from importlib import resources
 from pathlib import Path
 
 from arxiv_digest import __version__
-from arxiv_digest.site.pages import Site
 
 FORMAT = 1
 MARKER = ".arxiv-digest-site"
@@ -36,7 +35,7 @@ def code_version() -> str:
     """Changes whenever the package's version or the reader's templates, styles or code do."""
     digest = hashlib.sha1(__version__.encode())
     package = resources.files("arxiv_digest.site")
-    for name in ("pages.py", "tex.py", "build.py", "reuse.py"):
+    for name in ("pages.py", "tex.py", "days.py", "build.py", "reuse.py"):
         digest.update((package / name).read_bytes())
     for folder in ("templates",):
         for item in sorted((package / folder).iterdir(), key=lambda p: p.name):
@@ -58,8 +57,7 @@ def read_manifest(dest: Path) -> Manifest:
         return Manifest()  # an older marker, or none: everything is rendered
 
 
-def write_manifest(path: Path, manifest: Manifest, site: Site) -> None:
-    manifest.files = {f"{p.source.parent.name}/{p.source.name}": p.record() for p in site.pages}
+def write_manifest(path: Path, manifest: Manifest) -> None:
     data = {"version": manifest.version, "pages": manifest.pages, "files": manifest.files}
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
