@@ -8,6 +8,7 @@ import pytest
 
 from tests.support.fake_llm import FakeLLM
 from tests.support.http_server import ScriptedServer
+from tests.support.site_fixture import ReaderSite, build_reader_site
 
 FIXTURES = Path(__file__).parent / "fixtures"
 QUANT_PH = FIXTURES / "rss" / "rss2_quant-ph_2025-04-28_RSSFeeds.jl.xml"
@@ -30,6 +31,12 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("ARXIV_DIGEST_CACHE", str(tmp_path / "cache.sqlite3"))
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def reader_site(tmp_path_factory: pytest.TempPathFactory) -> ReaderSite:
+    """The web reader's small site, built once for the browser tests and the search tests."""
+    return build_reader_site(tmp_path_factory.mktemp("reader"))
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from arxiv_digest.cli import app
 from arxiv_digest.models import Entry
 from arxiv_digest.site import search
 from arxiv_digest.site.tex import tex_html
-from tests.support.site_fixture import make_output
+from tests.support.site_fixture import ReaderSite, make_output
 
 STATIC = Path(__file__).resolve().parents[1] / "arxiv_digest" / "site" / "static"
 REAL_PAGEFIND = search.pagefind_binary
@@ -177,12 +178,12 @@ def test_title_zh_and_the_overview_are_shown_when_the_json_has_them(tmp_path: Pa
 
 @pytest.mark.skipif(REAL_PAGEFIND() is None, reason="Pagefind not installed (arxiv-digest[site])")
 def test_the_search_index_is_rebuilt_only_for_the_months_that_changed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader_site: ReaderSite
 ) -> None:
     monkeypatch.setattr(search, "pagefind_binary", REAL_PAGEFIND)
-    make_output(tmp_path / "output")
-    code, out = run("site")
-    assert code == 0 and "3 of 3 monthly indexes built" in out
+    assert reader_site.report.search == "pagefind (3 of 3 monthly indexes built)"
+    shutil.copytree(reader_site.output, tmp_path / "output")  # the session's site stays as built
+    shutil.copytree(reader_site.site, tmp_path / "_site")
     months = json.loads((tmp_path / "_site" / "pagefind" / "months.json").read_text())
     assert months == ["2026-09", "2026-04", "2025-04"]
     kept = tmp_path / "_site" / "pagefind" / "2025-04" / "pagefind-entry.json"

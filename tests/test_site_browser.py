@@ -1,5 +1,6 @@
 """The web reader in a real browser: Debian's chromium driven by Playwright, the site served from
-127.0.0.1. One browser and one small site (four digests over three days) for the whole module."""
+127.0.0.1. One browser for the whole module, and one small site (four digests over three days)
+for the whole session (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from arxiv_digest.site.build import build_site
 from arxiv_digest.site.search import pagefind_binary
-from tests.support.site_fixture import NEEDLE, make_output
+from tests.support.site_fixture import NEEDLE, ReaderSite
 
 CHROMIUM = Path("/usr/bin/chromium")
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -29,15 +29,11 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    folder = tmp_path_factory.mktemp("site")
-    output = folder / "output"
-    make_output(output)
-    build_site(output, folder / "_site")
-    handler = functools.partial(Quiet, directory=str(folder / "_site"))
+def site(reader_site: ReaderSite) -> Iterator[tuple[str, Path]]:
+    handler = functools.partial(Quiet, directory=str(reader_site.site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", output
+    yield f"http://127.0.0.1:{server.server_address[1]}/", reader_site.output
     server.shutdown()
     server.server_close()
 

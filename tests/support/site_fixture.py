@@ -3,10 +3,15 @@ paper given tags, a 简介 and a score the way a summarize run would, over three
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from arxiv_digest.models import Digest, Entry, FirstSeen, Group
 from arxiv_digest.render.markdown import render_digest
+from arxiv_digest.site import search
+from arxiv_digest.site.build import BuildReport, build_site
 from arxiv_digest.sources.feed import parse_feed
 from arxiv_digest.storage import write_digest
 
@@ -20,6 +25,7 @@ FEEDS = {  # group name → (title, feed file)
 TAGS = ["量子计算", "纠缠", "误差校正", "量子传感", "机器学习"]
 # a phrase only one paper's 简介 holds, for the search across days
 NEEDLE = "蜂鸟算法"
+REAL_PAGEFIND = search.pagefind_binary  # as installed, whatever a test patches in later
 
 
 def summary_for(index: int, group: str, title: str) -> str:
@@ -54,3 +60,21 @@ def make_output(output: Path, *, failed: bool = True) -> list[Digest]:
         write_digest(output, digest, render_digest(digest))
         digests.append(digest)
     return digests
+
+
+@dataclass
+class ReaderSite:
+    output: Path
+    site: Path
+    report: BuildReport
+
+
+def build_reader_site(folder: Path) -> ReaderSite:
+    """The output folder above built into a site with search (when Pagefind is installed): done
+    once a session (tests/conftest.py), since Pagefind takes seconds; a test that changes it
+    works on a copy."""
+    make_output(folder / "output")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "pagefind_binary", REAL_PAGEFIND)
+        report = build_site(folder / "output", folder / "_site")
+    return ReaderSite(folder / "output", folder / "_site", report)
