@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import shutil
@@ -193,3 +194,25 @@ def test_the_search_index_is_rebuilt_only_for_the_months_that_changed(
     code, out = run("site")
     assert code == 0 and "1 of 3 monthly indexes built" in out
     assert kept.stat().st_ino == inode  # the untouched month's index is the last build's
+
+
+@pytest.mark.skipif(REAL_PAGEFIND() is None, reason="Pagefind not installed (arxiv-digest[site])")
+def test_the_search_index_holds_what_a_reader_searches_for(reader_site: ReaderSite) -> None:
+    """Titles, tags, 简介 and authors are searched; the abstract, comment, categories, score,
+    reason and links are on the page but left out of the index (they cost indexing time)."""
+    indexed = {}
+    for fragment in (reader_site.site / "pagefind").glob("*/fragment/*.pf_fragment"):
+        data = json.loads(gzip.decompress(fragment.read_bytes()).removeprefix(b"pagefind_dcd"))
+        indexed[data["url"]] = data["content"].replace("\u200b", "")  # Pagefind's word breaks
+    assert len(indexed) == 4
+    content = indexed["/2025-04-28/quant.html"]
+    papers = json.loads((reader_site.output / "2025-04-28" / "quant.json").read_text("utf-8"))
+    plain = [p for p in papers["papers"] if p["status"] == "ok"
+             and not re.search(r"[$\\{}~]", p["title"] + p["abstract"] + "".join(p["authors"]))]
+    assert len(plain) > 5
+    for paper in plain:
+        assert paper["title"] in content and paper["summary"] in content
+        assert all(tag in content for tag in paper["tags"]) and paper["authors"][0] in content
+        assert paper["abstract"][:80] not in content and f"arXiv:{paper['id']}" not in content
+        assert paper["categories"][0] not in content.replace(papers["categories"][0], "")
+    assert "匹配" not in content and " 分 " not in content  # the score and its reason
