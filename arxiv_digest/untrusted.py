@@ -33,6 +33,8 @@ MAX_ANSWER_CHARS = 20_000  # far above any answer within max_tokens that we keep
 
 def clean(text: str) -> str:
     """The text without control, bidi-override and zero-width characters."""
+    if text.isprintable():  # all of _INVISIBLE is Unicode "Other" (Cc, Cf, Cn): not printable
+        return text  # a C loop: a year of abstracts is cleaned on every build of the web reader
     return _INVISIBLE.sub("", text)
 
 
@@ -47,6 +49,8 @@ _LEGACY_COMMAND = re.compile(r"##(?=\[)")
 def one_line(text: str) -> str:
     """Clean text with its whitespace runs (line breaks and Unicode separators included) folded
     into single spaces."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text  # printable: clean, and no whitespace but single inner spaces
     return " ".join(clean(text).split())
 
 

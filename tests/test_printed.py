@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
@@ -18,7 +20,7 @@ from arxiv_digest.models import Entry
 from arxiv_digest.pipeline import Outcome
 from arxiv_digest.report import RunReport, job_summary, write_job_summary
 from arxiv_digest.sources.feed import parse_feed
-from arxiv_digest.untrusted import printable
+from arxiv_digest.untrusted import _INVISIBLE, clean, one_line, printable
 from tests.conftest import API_ERROR, MULTI, QUANT_PH
 from tests.support.fake_llm import Call, FakeLLM, good_summary
 from tests.support.http_server import Reply, ScriptedServer
@@ -44,6 +46,19 @@ def test_printable_is_one_line_that_is_no_command(text: str):
     assert "\n" not in line and "\r" not in line and line == " ".join(line.split())
     assert commands(line) == [] and commands("  " + line) == []
     assert commands(line.replace(" ", "\n")) == []  # wrapped at any space, still none
+
+
+def test_no_invisible_character_is_printable() -> None:
+    """clean() and one_line() skip their regex for printable text: sound only while this holds."""
+    invisible = [c for c in map(chr, range(0x10000)) if _INVISIBLE.match(c)]
+    assert len(invisible) > 60 and not any(c.isprintable() for c in invisible)
+
+
+@given(st.text(st.characters(codec="utf-8")) | st.sampled_from(
+    [" a", "a ", "a  b", "a\tb", "a\u00a0b", "a\u200bb", "a\u202eb", "\ufeffa", "a\u2028b"]))
+def test_clean_and_one_line_are_their_regex_and_split(text: str) -> None:
+    assert clean(text) == _INVISIBLE.sub("", text)
+    assert one_line(text) == " ".join(_INVISIBLE.sub("", text).split())
 
 
 class HostileTags(FakeLLM):
