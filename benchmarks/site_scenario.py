@@ -3,9 +3,10 @@ and what a search loads.
 
 A year = 250 weekdays × 5 groups × 200 papers, made from the real papers of
 tests/fixtures/rss (TeX and all; ids renumbered so each is unique) with tags, a 简介 and a score
-per paper as a summarize run writes them. Then `arxiv-digest site` is timed (in-process, phases
-apart), and Debian's chromium loads the largest day page and runs one search, counting every
-byte the page asks for (raw, and gzip-compressed as GitHub Pages serves it).
+per paper as a summarize run writes them. Then `arxiv-digest site` is timed in a process of its
+own (wall; CPU with its workers and Pagefind; the largest process's memory), and Debian's
+chromium loads the largest day page and runs one search, counting every byte the page asks for
+(raw, and gzip-compressed as GitHub Pages serves it).
 
     python benchmarks/site_scenario.py              # a year (about 5 GB of temp space)
     python benchmarks/site_scenario.py --days 20    # a quick look
@@ -20,6 +21,9 @@ import gzip
 import http.server
 import json
 import os
+import re
+import resource
+import subprocess
 import sys
 import tempfile
 import threading
@@ -29,10 +33,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from arxiv_digest.models import Digest, Entry, Group
-from arxiv_digest.site import build, search
 from arxiv_digest.sources.feed import parse_feed
 
-RSS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "rss"
+ROOT = Path(__file__).resolve().parents[1]
+RSS = ROOT / "tests" / "fixtures" / "rss"
 GROUPS = ["quant", "audio", "vision", "robots", "language"]
 TAGS = ["量子计算", "语音增强", "目标检测", "强化学习", "大语言模型", "扩散模型", "纠缠", "机器人"]
 
@@ -75,32 +79,40 @@ def make_year(output: Path, days: int, groups: int, per_group: int, first: int =
     return count
 
 
+# the build in a process of its own, which then says the largest resident set among itself and
+# its children (the render workers and Pagefind), in kB
+BUILD = """
+import resource, sys
+from arxiv_digest.cli import app
+try:
+    app(["site", "--output", sys.argv[1], "--dest", sys.argv[2]])
+except SystemExit as exc:
+    if exc.code:
+        raise
+finally:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(f"maxrss {max(own, children)}")
+"""
+
+
 def timed_build(output: Path, dest: Path) -> dict[str, float]:
-    """The build's phases, as build_site runs them (wall seconds)."""
-    times: dict[str, float] = {}
-    original = search.index
+    """`arxiv-digest site`: wall seconds, CPU seconds (user + system, its worker processes and
+    Pagefind's included) and the largest resident set of any of those processes."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-
-    def index(work: Path, *args: object) -> str:
-        times["read + render"] = time.perf_counter() - start
-        began = time.perf_counter()
-        result = original(work, *args)  # type: ignore[arg-type]
-        times["pagefind"] = time.perf_counter() - began
-        return result
-
-    search.index = index  # type: ignore[assignment]
-    cpu = os.times()
-    try:
-        report = build.build_site(output, dest)
-    finally:
-        search.index = original  # type: ignore[assignment]
-    after = os.times()
-    times["whole build_site"] = report.seconds
-    times["CPU (incl. pagefind)"] = (after.user + after.system + after.children_user
-                                     + after.children_system - cpu.user - cpu.system
-                                     - cpu.children_user - cpu.children_system)
-    times["pages rendered"] = report.rendered
-    return times
+    done = subprocess.run([sys.executable, "-c", BUILD, str(output), str(dest)],
+                          capture_output=True, text=True, check=True, cwd=ROOT)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    rendered = re.search(r"\((\d+) rendered", done.stderr + done.stdout)
+    largest = re.search(r"maxrss (\d+)", done.stdout)
+    return {
+        "wall s": wall,
+        "CPU s (user + sys)": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+        "largest process MB": int(largest.group(1)) / 1024 if largest else -1,
+        "pages rendered": float(rendered.group(1)) if rendered else -1,
+    }
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -173,12 +185,14 @@ def main() -> None:
               f"(made in {time.perf_counter() - began:.0f} s)")
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         print("first build (nothing to reuse):")
-        for phase, seconds in timed_build(output, dest).items():
-            print(f"  {phase:22} {seconds:7.1f}")
+        for what, value in timed_build(output, dest).items():
+            print(f"  {what:22} {value:7.1f}")
+        print(f"  load average now       {os.getloadavg()[0]:7.1f}")
         make_year(output, 1, args.groups, args.papers, first=args.days)
         print("the next day's build (one new day, the last build reused):")
-        for phase, seconds in timed_build(output, dest).items():
-            print(f"  {phase:22} {seconds:7.1f}")
+        for what, value in timed_build(output, dest).items():
+            print(f"  {what:22} {value:7.1f}")
+        print(f"  load average now       {os.getloadavg()[0]:7.1f}")
         files, size = folder_size(dest)
         index_files, index_size = folder_size(dest / "pagefind")
         print(f"site: {files} files, {size / 1e6:.0f} MB; search index {index_files} files, "
