@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -150,6 +151,40 @@ def test_a_flaky_channel_is_tried_again_within_the_run(hooks: Hooks, isolated: P
     log = summarize()
     assert len(hooks.of("feishu")) == 3 and "pushed q 2026-04-27" in log
     assert "→ Feishu/Lark bot (127.0.0.1) failed" not in log
+
+
+def test_a_ledger_that_cannot_record_stops_the_pushes_naming_the_channel_and_the_file(
+    hooks: Hooks, isolated: Path
+):
+    """A real ledger that is read but cannot be written (a pushes table from another version,
+    without the tries column): the first push goes out, recording it fails. That push is
+    named, with the file, as one that may come twice, and no more are sent (each would)."""
+    cache = isolated / "cache.sqlite3"
+    with sqlite3.connect(cache) as db:
+        db.execute(
+            "CREATE TABLE pushes (grp TEXT, day TEXT, target TEXT, status TEXT, detail TEXT, "
+            "updated REAL, PRIMARY KEY (grp, day, target))"
+        )
+    db.close()
+    configure(isolated, hooks.feishu_url(), hooks.wecom_url(), category="cs.CL")
+    log = " ".join(summarize().split())  # exit 0: the digest is whole
+    assert len(hooks.received) == 1 and hooks.of("feishu")
+    assert "pushed q 2026-04-27 → Feishu/Lark bot (127.0.0.1)" in log
+    assert (
+        f"cannot record the push of q 2026-04-27 → Feishu/Lark bot (127.0.0.1) in {cache} "
+        "(table pushes has no column named tries): the next run may send it again; pushes "
+        "stopped, 1 more not sent" in log
+    )
+
+
+def test_pushes_that_cannot_set_up_https_warn_so_and_keep_the_exit_code(
+    hooks: Hooks, isolated: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("SSL_CERT_FILE", str(isolated / "missing.pem"))  # httpx reads it
+    configure(isolated, hooks.feishu_url(), category="cs.CL")
+    log = " ".join(summarize("--no-llm").split())
+    assert not hooks.received
+    assert f"nothing pushed: cannot set up HTTPS (SSL_CERT_FILE={isolated / 'missing.pem'}" in log
 
 
 def big_day() -> Digest:

@@ -9,6 +9,7 @@ and it never changes the exit code or touches the digest.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -17,13 +18,13 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from arxiv_digest.config import Settings
-from arxiv_digest.errors import StorageError
+from arxiv_digest.errors import InputError, StorageError
 from arxiv_digest.models import Digest
 from arxiv_digest.publish import feishu, other, wecom
 from arxiv_digest.publish.ledger import Ledger
 from arxiv_digest.publish.message import Brief, PushError, make_brief
 from arxiv_digest.render.links import Links
-from arxiv_digest.storage import digest_paths, load_digest
+from arxiv_digest.storage import NotADigest, digest_paths, load_digest
 
 ATTEMPTS = 3  # per push and run; then the next run tries again
 OWED_DAYS = 7  # a failed push is tried again by the runs of the week after
@@ -40,11 +41,14 @@ class Sent:
     ok: bool
     detail: str = ""
 
+    @property
+    def where(self) -> str:
+        return f"{self.group} {self.day.isoformat()} → {self.channel}"
+
     def line(self) -> str:
-        where = f"{self.group} {self.day.isoformat()} → {self.channel}"
         if self.ok:
-            return f"pushed {where}"
-        return f"push {where} failed: {self.detail}; tried again on the next run"
+            return f"pushed {self.where}"
+        return f"push {self.where} failed: {self.detail}; tried again on the next run"
 
 
 def channel(url: str) -> str:
@@ -91,33 +95,57 @@ def publish(
         warn(f"cannot record pushes in {settings.cache} ({exc}); nothing pushed this run")
         return []
     try:
-        done = _publish(digests, settings, links, ledger, pause)
-    except (sqlite3.Error, OSError) as exc:  # the ledger: what was sent is already recorded
-        warn(f"pushes stopped: cannot record them in {settings.cache} ({exc})")
+        done, stopped = _publish(digests, settings, links, ledger, pause)
+    except sqlite3.Error as exc:  # reading the ledger, before anything was sent
+        warn(f"cannot read the pushes recorded in {settings.cache} ({exc}); nothing pushed")
+        return []
+    except OSError as exc:  # httpx's set-up: SSL_CERT_FILE names no usable certificates
+        certs = os.environ.get("SSL_CERT_FILE")
+        named = f"SSL_CERT_FILE={certs}: " if certs else ""
+        warn(f"nothing pushed: cannot set up HTTPS ({named}{exc})")
         return []
     finally:
         ledger.close()
     for sent in done:
         (tell if sent.ok else warn)(sent.line())
+    if stopped:
+        warn(stopped)
     return done
 
 
 def _publish(
     digests: list[Digest], settings: Settings, links: Links, ledger: Ledger,
     pause: Callable[[float], None],
-) -> list[Sent]:  # fmt: skip
+) -> tuple[list[Sent], str]:  # fmt: skip
+    """The pushes owed, each recorded as soon as it is tried; and why they stopped, if a push
+    could not be recorded: every later one would go unrecorded too, and be sent again by
+    every run after."""
     import httpx
 
     owed = _owed(digests, settings, ledger)
     done: list[Sent] = []
     with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
-        for digest, url in owed:
+        for n, (digest, url) in enumerate(owed, start=1):
             brief = make_brief(digest, links)
             ok, detail = _try(url, brief, client, settings.retry_backoff, pause)
-            detail = redact(detail, url)
-            ledger.record(digest.group.name, digest.date, url, ok, detail)
-            done.append(Sent(digest.group.name, digest.date, channel(url), ok, detail))
-    return done
+            sent = Sent(digest.group.name, digest.date, channel(url), ok, redact(detail, url))
+            done.append(sent)
+            try:
+                ledger.record(sent.group, sent.day, url, ok, sent.detail)
+            except sqlite3.Error as exc:
+                if not ok:
+                    done.pop()  # its line would promise a retry that nothing remembers
+                then = (
+                    "the next run may send it again"
+                    if ok
+                    else f"it failed ({sent.detail}) and the next run will not try it again"
+                )
+                left = f"; pushes stopped, {len(owed) - n} more not sent" if n < len(owed) else ""
+                return done, (
+                    f"cannot record the push of {sent.where} in {settings.cache} ({exc}): "
+                    f"{then}{left}"
+                )
+    return done, ""
 
 
 def _owed(digests: list[Digest], settings: Settings, ledger: Ledger) -> list[tuple[Digest, str]]:
@@ -144,7 +172,7 @@ def _owed(digests: list[Digest], settings: Settings, ledger: Ledger) -> list[tup
 def _load(output: Path, day: dt.date, group: str) -> Digest | None:
     try:
         return load_digest(digest_paths(output, day, group)[1])
-    except Exception:  # gone, or not ours any more: nothing owed
+    except (OSError, NotADigest, InputError):  # gone, not ours any more, or never a file name
         return None
 
 
