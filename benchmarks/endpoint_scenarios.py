@@ -9,7 +9,7 @@ import time
 
 from harness import Bench, Result, Server, per_paper
 
-from tests.support.fake_llm import PLAIN_TOKENS
+from tests.support.fake_llm.answers import PLAIN_TOKENS
 
 
 def scenario_1_auto(bench: Bench) -> list[Result]:

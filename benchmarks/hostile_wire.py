@@ -100,10 +100,10 @@ def api_drip(arxiv, llm, env, folder, bomb):
 
 
 def chat_bomb(arxiv, llm, env, folder, bomb):
-    import tests.support.fake_llm as fake
+    from tests.support.fake_llm.raw import RAW_ANSWERS
 
     gzipped = {"Content-Encoding": "gzip"}
-    fake.RAW_ANSWERS["bomb1g"] = lambda call: ("application/json", bomb, gzipped)
+    RAW_ANSWERS["bomb1g"] = lambda call: ("application/json", bomb, gzipped)
     llm.fault = lambda call: "bomb1g"
     env["ARXIV_DIGEST_TIMEOUT"] = "30"
     return [*LLM_RUN, "--concurrency", "4"], None

@@ -31,7 +31,7 @@ from history_scenario import scenario_11
 from rank_scenario import scenario_10
 from relevance import scenario_12
 
-from tests.support.fake_llm import count_tokens, tokenizer_name
+from tests.support.fake_llm.tokens import count_tokens, tokenizer_name
 
 
 def scenario_1_2(bench: Bench) -> list[Result]:

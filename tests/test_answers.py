@@ -1,6 +1,6 @@
 """200 answers that are not chat completions, bombs and endless waits from the LLM endpoint:
 each fails its paper with a reason (or stops the run when every answer is the same), and what
-was answered well stays cached. The real openai SDK over HTTP to tests/support/fake_llm.py."""
+was answered well stays cached. The real openai SDK over HTTP to tests/support/fake_llm/."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from arxiv_digest.cli import app
 from tests.conftest import MULTI, ROOT
-from tests.support.fake_llm import RAW_ANSWERS, FakeLLM
+from tests.support.fake_llm import FakeLLM
+from tests.support.fake_llm.raw import RAW_ANSWERS
 from tests.support.hostile import run_measured
 
 runner = CliRunner()

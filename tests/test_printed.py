@@ -22,7 +22,8 @@ from arxiv_digest.report import RunReport, job_summary, write_job_summary
 from arxiv_digest.sources.feed import parse_feed
 from arxiv_digest.untrusted import _INVISIBLE, clean, one_line, printable
 from tests.conftest import API_ERROR, MULTI, QUANT_PH
-from tests.support.fake_llm import Call, FakeLLM, good_summary
+from tests.support.fake_llm import Call, FakeLLM
+from tests.support.fake_llm.answers import good_summary
 from tests.support.http_server import Reply, ScriptedServer
 
 runner = CliRunner()
