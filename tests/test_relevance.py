@@ -4,6 +4,7 @@ title over abstract, Chinese interests, and never a silent empty ⭐ block."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from arxiv_digest.cli import app
 from arxiv_digest.models import Paper
 from arxiv_digest.rank import rank
 from arxiv_digest.sources.feed import parse_feed
-from tests.conftest import QUANT_PH
+from tests.conftest import FIXTURES, QUANT_PH
 from tests.support.fake_llm import FakeLLM
 
 runner = CliRunner()
@@ -213,3 +214,59 @@ def test_an_alias_replaces_the_longest_member_it_is_found_as():
     assert "3dgs" in labels and not any("3d 3dgs" in label for label in labels), labels
     ranked = rank(DAY_PAPERS, "3D Gaussian splatting", [], LISTING.papers)
     assert ranked["2511.00006"].reason.startswith("匹配: 3dgs（3D Gaussian splatting）")
+
+
+def test_a_word_that_only_shares_the_stem_is_not_the_word():
+    """Porter gives "conversation" the stem of "conversion" and "general" that of "generation";
+    a spelling of the word (coding, generated) still counts in full."""
+    day = [
+        paper("2511.00101", "Clear Conversations in Crowds",
+              "Overlapping voices make it hard to follow the conversations of a group."),
+        paper("2511.00102", "Any-to-any Voice Conversion", "We convert one voice into another."),
+        paper("2511.00103", "Generating Code with Tests",
+              "Coding assistants write programs; the generated code is run against tests."),
+        paper("2511.00104", "Reasoning in General",
+              "We study reasoning over long proofs, with a short section on code."),
+    ]  # fmt: skip
+    ranked = rank(day, "voice conversion", [], LISTING.papers)
+    assert ranked["2511.00102"].score >= 70 and "voice conversion" in ranked["2511.00102"].reason
+    assert ranked["2511.00101"].score < 40 and "conversion" not in ranked["2511.00101"].reason
+    ranked = rank(day, "code generation", [], LISTING.papers)
+    assert ranked["2511.00103"].score >= 70 and "code generation" in ranked["2511.00103"].reason
+    assert ranked["2511.00104"].score < 60 and "generation" not in ranked["2511.00104"].reason
+
+AUDIO = FIXTURES / "rss" / "rss2_cs.SD+eess.SP_2025-06-03_REBUILT_arXiv_daily.xml"  # README.md
+
+
+def test_speech_enhancement_titles_rank_high_on_a_real_audio_day(isolated: Path):
+    """Issue 19's first case on a real day (98 papers of cs.SD + eess.SP, 3 June 2025): the old
+    BM25 gave the four "Speech Enhancement" titles 18 分 and the voice-conversion ones 46–53, as
+    "speech" and "enhancement" are common words there. Then the rewrite put a paper without
+    either phrase first (96, "匹配: speech enhancement, voice conversion"; 77 once revisions
+    counted ×0.8, still so named): Porter gives "conversation" the stem of "conversion"."""
+    (isolated / "arxiv-digest.toml").write_text(
+        '[[groups]]\nname = "audio"\ntitle = "音频"\ncategories = ["cs.SD", "eess.SP"]\n'
+        'interests = "speech enhancement, voice conversion"\n'
+    )
+    result = runner.invoke(app, ["summarize", "--feed", str(AUDIO), "--no-llm", "--no-enrich"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads((isolated / "output" / "2025-06-03" / "audio.json").read_text())
+    scored = {p["id"]: (p["score"] or 0, p["reason"] or "") for p in data["papers"]}
+    text = {p.id: f"{p.title} {p.abstract}".lower() for p in parse_feed(AUDIO.read_bytes()).papers}
+    titled = {p["id"]: p["title"].lower() for p in data["papers"]}
+    enhancement = [i for i, t in titled.items() if "speech enhancement" in t]
+    conversion = [i for i, t in titled.items() if "voice conversion" in t]
+    assert len(enhancement) == 4 and len(conversion) == 4 and len(scored) == 98
+    for pid in enhancement:
+        assert scored[pid][0] >= 80 and scored[pid][1].startswith("匹配: speech enhancement")
+    for pid in conversion:
+        assert scored[pid][0] >= 80 and "voice conversion" in scored[pid][1]
+    order = sorted(scored, key=lambda i: -scored[i][0])
+    assert set(enhancement + conversion) <= set(order[:10])
+    # well above what only says "speech", or only "voice": no enhanc… word, no "conversion"
+    others = [i for i, t in text.items() if not re.search(r"\benhanc|\bconversions?\b", t)]
+    assert max(scored[i][0] for i in others) <= min(scored[i][0] for i in enhancement) - 20
+    for pid, (_, reason) in scored.items():  # a phrase is named only where it is written
+        if "voice conversion" in reason:
+            assert re.search(r"\bvoices?\b", text[pid]), pid
+            assert re.search(r"\bconversions?\b", text[pid]), pid

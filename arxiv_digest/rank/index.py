@@ -1,12 +1,18 @@
 """The day's words and where they stand: SQLite FTS5 (part of Python's sqlite3, no model to
 download) tokenizes and Porter-stems title and abstract, and its fts5vocab table hands back
-each word's positions, so proximity and BM25 are computed over exactly the words FTS5 saw."""
+each word's positions, so proximity and BM25 are computed over exactly the words FTS5 saw.
+
+The same text is indexed a second time unstemmed (Elasticsearch's "mixing exact search with
+stemming"): Porter gives "conversation" and "conversion" one stem, so the index can also say
+where a paper wrote the word itself or a spelling of it, rather than another word that only
+shares its stem."""
 
 from __future__ import annotations
 
 import functools
 import math
 import sqlite3
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -44,11 +50,15 @@ class Index:
             "CREATE VIRTUAL TABLE doc_row USING fts5vocab(doc, row);"
             "CREATE VIRTUAL TABLE q USING fts5(text, tokenize='porter unicode61');"
             "CREATE VIRTUAL TABLE q_words USING fts5vocab(q, instance);"
+            # the words as written; contentless: only the positions are kept
+            "CREATE VIRTUAL TABLE raw USING fts5(title, abstract, tokenize='unicode61',"
+            " content='');"
+            "CREATE VIRTUAL TABLE raw_words USING fts5vocab(raw, instance);"
+            "CREATE VIRTUAL TABLE raw_terms USING fts5vocab(raw, row);"
         )
-        self.db.executemany(
-            "INSERT INTO doc (rowid, title, abstract) VALUES (?, ?, ?)",
-            [(i + 1, title, abstract) for i, (title, abstract) in enumerate(rows)],
-        )
+        numbered = [(i + 1, title, abstract) for i, (title, abstract) in enumerate(rows)]
+        self.db.executemany("INSERT INTO doc (rowid, title, abstract) VALUES (?, ?, ?)", numbered)
+        self.db.executemany("INSERT INTO raw (rowid, title, abstract) VALUES (?, ?, ?)", numbered)
         self.size = size
         # words per field, as str.split counts them: close enough for length normalisation
         self.lengths = [(len(t.split()), len(a.split())) for t, a in rows]
@@ -58,6 +68,7 @@ class Index:
             max(1.0, sum(a for _, a in counted) / len(counted)),
         )
         self._hits: dict[str, dict[int, Hit]] = {}
+        self._family: dict[str, dict[int, Hit]] = {}
         self._stems: dict[str, tuple[str, ...]] = {}
         self._rows = rows
         self._df: dict[str, int] | None = None
@@ -104,6 +115,32 @@ class Index:
             self._hits[term] = found
         return found
 
+    def family(self, word: str) -> dict[int, Hit]:
+        """Papers that write the word itself or a spelling that extends it or that it extends
+        (code, codes, coding; generate, generated, generation), with its positions: a subset of
+        what hits() gives for its stem, without the stem's other words ("general" is no
+        "generation", "conversation" no "conversion")."""
+        plain = _plain(word)
+        found = self._family.get(plain)
+        if found is None:
+            found = {}
+            stem = self.stem([plain])
+            start = _common(_root(plain), stem[0]) if len(stem) == 1 else plain
+            if start:
+                query = "SELECT term FROM raw_terms WHERE term >= ? AND term < ?"
+                after = start[:-1] + chr(ord(start[-1]) + 1)
+                spelled = [str(t) for (t,) in self.db.execute(query, (start, after))]
+                self.stem(spelled)  # one round trip
+                kin = [w for w in spelled if self.stem([w]) == stem and related(w, plain)]
+                marks = ", ".join("?" * len(kin))
+                query = f"SELECT doc, col, offset FROM raw_words WHERE term IN ({marks})"
+                places: dict[int, tuple[list[int], list[int]]] = {}
+                for rowid, column, offset in self.db.execute(query, kin) if kin else ():
+                    places.setdefault(rowid, ([], []))[column != "title"].append(offset)
+                found = {r: Hit(tuple(t), tuple(a)) for r, (t, a) in places.items()}
+            self._family[plain] = found
+        return found
+
     def idf(self, term: str) -> float:
         """Lucene's BM25 idf: never negative, so a word in most papers still counts a little."""
         df = sum(1 for rowid in self.hits(term) if rowid <= self.size)
@@ -118,3 +155,44 @@ class Index:
 
 
 IDEAL = (TITLE_WEIGHT + 2) / (K1 + TITLE_WEIGHT + 2)  # once in the title, twice in the abstract
+
+
+def related(word: str, other: str) -> bool:
+    """One spelling extends the other once the plural and a verb ending are off: coding and
+    code, generated and generation; not conversation and conversion, which only share a stem."""
+    a, b = _root(word), _root(other)
+    return a.startswith(b) or b.startswith(a)
+
+
+def _root(word: str) -> str:
+    word = singular(word)
+    for ending in ("ing", "ed", "e"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)]
+    return word
+
+
+def _common(a: str, b: str) -> str:
+    """The longest common prefix (Porter may rewrite a stem's end: study → studi)."""
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def singular(word: str) -> str:
+    """Harman's S-stemmer (1991): only the plural comes off, so "conversions" is "conversion"
+    but "conversation" stays itself."""
+    if word.endswith("ies") and not word.endswith(("eies", "aies")):
+        return word[:-3] + "y"
+    if word.endswith("es") and not word.endswith(("aes", "ees", "oes")):
+        return word[:-1]
+    if word.endswith("s") and not word.endswith(("us", "ss")):
+        return word[:-1]
+    return word
+
+
+def _plain(word: str) -> str:
+    """As FTS5's unicode61 writes a word: lower case, without diacritics."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

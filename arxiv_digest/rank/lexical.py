@@ -23,6 +23,8 @@ from arxiv_digest.rank.index import IDEAL, Hit, Index
 PAIR_WEIGHT = 0.5  # a close pair counts like this share of its two words
 WINDOW = 4  # words apart (either order) that count as close
 PARTIAL = 0.6  # a form with some of its words missing keeps this share of its score
+SIBLING = 0.5  # the stemmed field's share; the as-written field has the rest, so a word that
+# only shares the stem ("conversation" for "conversion") reaches half what the word does
 STEEP = 1.9  # the ideal paper (phrase once in the title, twice in the abstract) scores 85
 _WORDS = re.compile(r"[^\W_]+")
 
@@ -44,7 +46,7 @@ class Match:
 
     score: float  # 0..1
     form: Form
-    words: tuple[str, ...]  # the form's words the paper has (display words)
+    words: tuple[str, ...]  # stems of the form's words the paper has (a spelling, or beside)
     complete: bool
 
 
@@ -128,38 +130,61 @@ def _score_form(index: Index, form: Form, rows: int) -> dict[int, Match]:
     terms = list(dict.fromkeys(form.terms))
     idf = {t: index.idf(t) for t in terms}
     hits = {t: index.hits(t) for t in terms}
+    written = {t: index.family(form.word(t)) for t in terms}
     pairs = list(zip(form.terms, form.terms[1:], strict=False))
     ideal = sum(idf.values()) * IDEAL
     ideal += PAIR_WEIGHT * sum((idf[a] + idf[b]) / 2 for a, b in pairs) * IDEAL
     if ideal <= 0:
         return {}
-    found: dict[int, list[str]] = {}
+    found: dict[int, list[str]] = {}  # the form's words the paper has (a spelling of each)
     raw: dict[int, float] = {}
     for term in terms:
+        others = [hits[t] for t in terms if t != term]
         for rowid, hit in hits[term].items():
             if rowid > rows:
                 continue
-            raw[rowid] = raw.get(rowid, 0.0) + idf[term] * index.weight(
-                rowid, len(hit.title), len(hit.abstract)
+            kin = written[term].get(rowid, Hit((), ()))
+            # another word of the stem ("conversation" for "conversion") counts, in the
+            # stemmed half only, where it stands beside the phrase's other words
+            title = _beside(hit.title, kin.title, [o[rowid].title for o in others if rowid in o])
+            abstract = _beside(
+                hit.abstract, kin.abstract, [o[rowid].abstract for o in others if rowid in o]
             )
+            if not (kin.title or kin.abstract or title or abstract):
+                continue
+            stemmed = index.weight(rowid, len(kin.title) + title, len(kin.abstract) + abstract)
+            spelled = index.weight(rowid, len(kin.title), len(kin.abstract))
+            weight = SIBLING * stemmed + (1 - SIBLING) * spelled
+            raw[rowid] = raw.get(rowid, 0.0) + idf[term] * weight
             found.setdefault(rowid, []).append(term)
     for a, b in pairs:
         for rowid in hits[a].keys() & hits[b].keys():
-            if rowid > rows:
+            if rowid > rows or rowid not in found:
                 continue
             ha, hb = hits[a][rowid], hits[b][rowid]
             near = _close(ha.title, hb.title), _close(ha.abstract, hb.abstract)
             if any(near):
                 weight = index.weight(rowid, *near)
-                raw[rowid] += PAIR_WEIGHT * (idf[a] + idf[b]) / 2 * weight
+                raw[rowid] = raw.get(rowid, 0.0) + PAIR_WEIGHT * (idf[a] + idf[b]) / 2 * weight
     result = {}
     for rowid, value in raw.items():
-        complete = len(found[rowid]) == len(terms)
+        words = found.get(rowid, [])
+        complete = len(words) == len(terms)
         if form.alias and not complete:  # "vehicle" alone is no "unmanned aerial vehicle"
             continue
         share = (1 - math.exp(-STEEP * value / ideal)) * (1.0 if complete else PARTIAL)
-        result[rowid] = Match(share, form, tuple(found[rowid]), complete)
+        result[rowid] = Match(share, form, tuple(words), complete)
     return result
+
+
+def _beside(stemmed: tuple[int, ...], kin: tuple[int, ...], others: list[tuple[int, ...]]) -> int:
+    """How many of the stem's other words (not kin's spellings) have one of the phrase's other
+    words within WINDOW."""
+    spelled = set(kin)
+    near = [y for other in others for y in other[:64]]
+    return sum(
+        1 for x in stemmed[:64] if x not in spelled and any(0 < abs(x - y) <= WINDOW for y in near)
+    )
 
 
 def _close(a: tuple[int, ...], b: tuple[int, ...]) -> int:
