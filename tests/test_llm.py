@@ -221,7 +221,10 @@ def test_rpm_paces_request_starts(llm: FakeLLM, isolated: Path):
     assert result.exit_code == 0
     starts = sorted(c.at for c in llm.calls)
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert min(gaps) >= 0.45  # 120/min = one start every 0.5 s (less a little timer noise)
+    # 120/min = one start every 0.5 s. Arrival times at the server carry scheduling jitter on a
+    # busy machine (one request late by 50 ms shortens the next gap), so: no burst, and the
+    # starts spread over (n-1) × 0.5 s less a little
+    assert min(gaps) >= 0.3 and starts[-1] - starts[0] >= 0.5 * len(gaps) - 0.1, gaps
 
 
 def test_api_key_never_written_anywhere(llm: FakeLLM, isolated: Path):
