@@ -217,3 +217,19 @@ def test_the_search_index_holds_what_a_reader_searches_for(reader_site: ReaderSi
         assert paper["abstract"][:80] not in content and f"arXiv:{paper['id']}" not in content
         assert paper["categories"][0] not in content.replace(papers["categories"][0], "")
     assert "匹配" not in content and " 分 " not in content  # the score and its reason
+
+
+def test_a_failing_pagefind_fails_the_build_and_keeps_the_last_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_output(tmp_path / "output")
+    assert run("site")[0] == 0  # without search (no_search)
+    before = (tmp_path / "_site" / "index.html").read_bytes()
+    fake = tmp_path / "pagefind_extended"
+    fake.write_text("#!/bin/sh\necho 'Error: disk on fire' >&2\nexit 3\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setattr(search, "pagefind_binary", lambda: fake)
+    code, out = run("site")
+    assert code == 4 and "Pagefind exited 3: Error: disk on fire" in out
+    assert (tmp_path / "_site" / "index.html").read_bytes() == before  # the last site stays
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("._site")] == []

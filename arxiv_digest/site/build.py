@@ -153,6 +153,8 @@ def _render(
         if workers > 1:
             pool = stack.enter_context(ProcessPoolExecutor(
                 workers, initializer=days_module.start, initargs=(plan,)))
+            # on a failure (Pagefind's, say) the days not yet begun are dropped, not rendered first
+            stack.callback(pool.shutdown, cancel_futures=True)
             done = pool.map(days_module.render_day, *zip(*days, strict=True))
         else:
             days_module.start(plan)
