@@ -294,15 +294,18 @@ class _Handler(BaseHTTPRequestHandler):
             with fake.lock:
                 fake.inflight -= 1
         if "__raw__" in payload:  # a 200 that is not a chat completion (RAW_ANSWERS)
-            self.raw(status, headers, payload)
+            self.send(status, headers, payload["__raw__"], payload["__type__"])
             return
         data = json.dumps(payload, ensure_ascii=False).encode()
         if headers.pop("X-Drip", None):
             self.drip(status, data)
             return
+        self.send(status, headers, data, "application/json")
+
+    def send(self, status: int, headers: dict[str, str], data: bytes, kind: str) -> None:
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))
             for key, value in headers.items():
                 self.send_header(key, value)
@@ -310,19 +313,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client timed out and left, as it should
-
-    def raw(self, status: int, headers: dict[str, str], payload: dict[str, Any]) -> None:
-        data = payload["__raw__"]
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", payload["__type__"])
-            self.send_header("Content-Length", str(len(data)))
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
 
     def drip(self, status: int, data: bytes) -> None:
         """Headers at once, then a blank line every 0.2 s, then the body: each read
@@ -380,12 +370,7 @@ class _Handler(BaseHTTPRequestHandler):
                     for m in fake.models
                 ],
             }
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send(status, {}, json.dumps(body).encode(), "application/json")
 
     def log_message(self, *args: object) -> None:
         pass
