@@ -8,6 +8,7 @@ import re
 import time
 from pathlib import Path
 
+from click.testing import Result
 from typer.testing import CliRunner
 
 from arxiv_digest.cli import app
@@ -60,6 +61,24 @@ def scores(interests: str, aliases: dict[str, list[str]] | None = None) -> dict[
     return {pid: r.score for pid, r in ranked.items()}
 
 
+ALIASES = '[aliases]\n"Rydberg atoms" = ["neutral-atom arrays"]\n\n'
+EMBEDDING = 'embedding_model = "text-embedding-3-small"\n\n'
+
+
+def quant_group(folder: Path, interests: str, top_level: str = "") -> None:
+    """The toml: one quant-ph group "q" with these interests, after any top-level settings."""
+    (folder / "arxiv-digest.toml").write_text(
+        f'{top_level}[[groups]]\nname = "q"\ntitle = "量子"\ncategories = ["quant-ph"]\n'
+        f'interests = "{interests}"\n'
+    )
+
+
+def offline(folder: Path, interests: str, top_level: str = "") -> Result:
+    """summarize on the real quant-ph day without the model or the export API."""
+    quant_group(folder, interests, top_level)
+    return runner.invoke(app, ["summarize", "--feed", str(QUANT_PH), "--no-llm", "--no-enrich"])
+
+
 def test_a_phrase_in_the_title_scores_high_whatever_the_other_phrase():
     """Issue 19: "speech enhancement, voice conversion" gave two papers with "Speech
     Enhancement" in the title 10 分 and the voice-conversion papers 56–60."""
@@ -90,13 +109,7 @@ def test_connecting_words_are_not_required_and_a_partial_match_counts_a_little()
 
 
 def test_the_user_extends_the_alias_table_in_the_toml(isolated: Path):
-    (isolated / "arxiv-digest.toml").write_text(
-        '[aliases]\n"Rydberg atoms" = ["neutral-atom arrays"]\n\n'
-        '[[groups]]\nname = "q"\ntitle = "量子"\ncategories = ["quant-ph"]\n'
-        'interests = "neutral-atom arrays"\n'
-    )
-    result = runner.invoke(app, ["summarize", "--feed", str(QUANT_PH), "--no-llm",
-                                 "--no-enrich"])  # fmt: skip
+    result = offline(isolated, "neutral-atom arrays", ALIASES)
     assert result.exit_code == 0, result.stderr
     data = json.loads((isolated / DAY / "q.json").read_text())
     found = {p["id"]: p for p in data["papers"]}
@@ -105,10 +118,7 @@ def test_the_user_extends_the_alias_table_in_the_toml(isolated: Path):
 
 
 def test_chinese_interests_are_translated_once_and_shown(llm: FakeLLM, isolated: Path):
-    (isolated / "arxiv-digest.toml").write_text(
-        '[[groups]]\nname = "q"\ntitle = "量子"\ncategories = ["quant-ph"]\n'
-        'interests = "里德堡原子，格点规范"\n'
-    )
+    quant_group(isolated, "里德堡原子，格点规范")
     args = ["summarize", "--feed", str(QUANT_PH), "--no-enrich"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.stderr
@@ -128,12 +138,7 @@ def test_chinese_interests_are_translated_once_and_shown(llm: FakeLLM, isolated:
 
 
 def test_chinese_interests_without_the_model_say_why_nothing_is_starred(isolated: Path):
-    (isolated / "arxiv-digest.toml").write_text(
-        '[[groups]]\nname = "q"\ntitle = "量子"\ncategories = ["quant-ph"]\n'
-        'interests = "语音增强，声码器"\n'
-    )
-    result = runner.invoke(app, ["summarize", "--feed", str(QUANT_PH), "--no-llm",
-                                 "--no-enrich"])  # fmt: skip
+    result = offline(isolated, "语音增强，声码器")
     assert result.exit_code == 0, result.stderr
     assert "could not be translated" in result.stderr and "--no-llm" in result.stderr
     assert "`interests`" in result.stderr
@@ -142,12 +147,7 @@ def test_chinese_interests_without_the_model_say_why_nothing_is_starred(isolated
 
 
 def test_english_interests_that_match_nothing_say_so(isolated: Path):
-    (isolated / "arxiv-digest.toml").write_text(
-        '[[groups]]\nname = "q"\ntitle = "量子"\ncategories = ["quant-ph"]\n'
-        'interests = "coral reef ecology"\n'
-    )
-    result = runner.invoke(app, ["summarize", "--feed", str(QUANT_PH), "--no-llm",
-                                 "--no-enrich"])  # fmt: skip
+    result = offline(isolated, "coral reef ecology")
     assert result.exit_code == 0, result.stderr
     assert "its interests matched no paper today" in result.stderr
 
@@ -163,11 +163,7 @@ def test_ranking_grows_linearly_and_caps_the_phrases():
 
 
 def test_embeddings_add_semantic_closeness_and_are_asked_once(llm: FakeLLM, isolated: Path):
-    (isolated / "arxiv-digest.toml").write_text(
-        'embedding_model = "text-embedding-3-small"\n\n'
-        '[[groups]]\nname = "q"\ntitle = "量子"\ncategories = ["quant-ph"]\n'
-        'interests = "Rydberg atoms"\n'
-    )
+    quant_group(isolated, "Rydberg atoms", EMBEDDING)
     args = ["summarize", "--feed", str(QUANT_PH), "--no-enrich"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.stderr
@@ -185,13 +181,7 @@ def test_embeddings_add_semantic_closeness_and_are_asked_once(llm: FakeLLM, isol
 
 
 def test_embeddings_without_the_model_warn_and_rank_lexically(isolated: Path):
-    (isolated / "arxiv-digest.toml").write_text(
-        'embedding_model = "text-embedding-3-small"\n\n'
-        '[[groups]]\nname = "q"\ntitle = "量子"\ncategories = ["quant-ph"]\n'
-        'interests = "Rydberg atoms"\n'
-    )
-    result = runner.invoke(app, ["summarize", "--feed", str(QUANT_PH), "--no-llm",
-                                 "--no-enrich"])  # fmt: skip
+    result = offline(isolated, "Rydberg atoms", EMBEDDING)
     assert result.exit_code == 0, result.stderr
     assert "embedding_model text-embedding-3-small not used (--no-llm is set)" in result.stderr
     data = json.loads((isolated / DAY / "q.json").read_text())
